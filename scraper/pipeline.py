@@ -1,0 +1,357 @@
+"""One run of the ingest pipeline: discover -> fetch -> extract -> dedup -> store, per source.
+
+The I/O edge that ties the pure stages together. One failing source never stops a run: its
+errors are counted in its :class:`SourceReport` and the other sources go on. Each article is
+saved in its own transaction, so a crash leaves a consistent database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+
+from scraper import dedup
+from scraper.config import Config, SourceConfig
+from scraper.discover import discover
+from scraper.extract import extract
+from scraper.fetch import Fetcher
+from scraper.models import (
+    Article,
+    ArticleLink,
+    FetchResult,
+    FetchState,
+    FetchStatus,
+    FillRates,
+    SaveAction,
+    SourceReport,
+)
+from scraper.store import Store
+
+__all__ = ["NullProgress", "Progress", "RunOptions", "run_scrape", "scrape_source"]
+
+log = logging.getLogger(__name__)
+
+_MAX_MESSAGES = 20  # error lines kept per source and run
+
+
+class Progress(Protocol):
+    """What the pipeline tells whoever shows progress (the CLI's rich bars, the service logs)."""
+
+    def source_started(self, source_id: str) -> None: ...
+    def links_found(self, source_id: str, count: int) -> None: ...
+    def article_done(self, source_id: str, outcome: str) -> None: ...
+    def source_finished(self, report: SourceReport) -> None: ...
+
+
+class NullProgress:
+    """Progress that shows nothing."""
+
+    def source_started(self, source_id: str) -> None:
+        pass
+
+    def links_found(self, source_id: str, count: int) -> None:
+        pass
+
+    def article_done(self, source_id: str, outcome: str) -> None:
+        pass
+
+    def source_finished(self, report: SourceReport) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What a user asked of one run."""
+
+    since: date | None = None
+    max_pages: int | None = None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Mutable counters of one source's run (frozen into a SourceReport at the end)."""
+
+    listing_pages: int = 0
+    links_found: int = 0
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_modified: int = 0
+    blocked: int = 0
+    disallowed: int = 0
+    errors: int = 0
+    duplicates: int = 0
+    extracted: int = 0
+    with_title: int = 0
+    with_author: int = 0
+    with_date: int = 0
+    with_body: int = 0
+
+    def __post_init__(self) -> None:
+        self.messages: list[str] = []
+
+    def error(self, message: str) -> None:
+        self.errors += 1
+        if len(self.messages) < _MAX_MESSAGES:
+            self.messages.append(message)
+
+    def count_fields(self, article: Article) -> None:
+        self.extracted += 1
+        self.with_title += bool(article.title)
+        self.with_author += bool(article.authors)
+        self.with_date += article.published is not None
+        self.with_body += len(article.body_text) >= 200
+
+    def report(self, source_id: str, started: datetime, finished: datetime) -> SourceReport:
+        n = self.extracted
+        fill = (
+            FillRates(
+                title=self.with_title / n,
+                author=self.with_author / n,
+                date=self.with_date / n,
+                body=self.with_body / n,
+            )
+            if n
+            else FillRates()
+        )
+        return SourceReport(
+            source_id=source_id,
+            started=started,
+            finished=finished,
+            listing_pages=self.listing_pages,
+            links_found=self.links_found,
+            fetched=self.fetched,
+            new=self.new,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            not_modified=self.not_modified,
+            blocked=self.blocked,
+            disallowed=self.disallowed,
+            errors=self.errors,
+            duplicates=self.duplicates,
+            error_messages=tuple(self.messages),
+            fill=fill,
+        )
+
+
+def _since(source: SourceConfig, options: RunOptions, now: datetime) -> datetime | None:
+    if options.since is not None:
+        return datetime.combine(options.since, time.min, tzinfo=UTC)
+    if source.backfill_days is not None:
+        return now - timedelta(days=source.backfill_days)
+    return None
+
+
+class _SourceRun:
+    """The work of one source within a run."""
+
+    def __init__(
+        self,
+        source: SourceConfig,
+        *,
+        store: Store,
+        fetcher: Fetcher,
+        index: dedup.SimHashIndex,
+        progress: Progress,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.source = source
+        self.store = store
+        self.fetcher = fetcher
+        self.index = index
+        self.progress = progress
+        self.clock = clock
+        self.tally = _Tally()
+
+    async def run(self, options: RunOptions) -> SourceReport:
+        started = self.clock()
+        self.progress.source_started(self.source.id)
+        try:
+            await self._run(options, started)
+        except Exception as e:  # one failing source never stops a run
+            log.exception("source %s failed", self.source.id)
+            self.tally.error(f"{type(e).__name__}: {e}")
+        report = self.tally.report(self.source.id, started, self.clock())
+        self.progress.source_finished(report)
+        return report
+
+    async def _run(self, options: RunOptions, started: datetime) -> None:
+        known = self.store.known_urls(self.source.id)
+        found = await discover(
+            self.source,
+            self.fetcher,
+            since=_since(self.source, options, started),
+            max_pages=options.max_pages,
+            known=known,
+            now=started,
+        )
+        self.tally.listing_pages = found.listing_pages
+        self.tally.links_found = len(found.links)
+        self.tally.blocked += found.blocked
+        for message in found.errors:
+            self.tally.error(message)
+        self.progress.links_found(self.source.id, len(found.links))
+        states = self.store.fetch_states([link.url for link in found.links])
+        await asyncio.gather(*(self._article(link, states.get(link.url)) for link in found.links))
+
+    async def _article(self, link: ArticleLink, state: FetchState | None) -> None:
+        outcome = "error"
+        try:
+            outcome = await self._fetch_and_store(link, state)
+        except Exception as e:  # a bug on one page must not lose the others
+            log.exception("article %s failed", link.url)
+            self.tally.error(f"{link.url}: {type(e).__name__}: {e}")
+        self.progress.article_done(self.source.id, outcome)
+
+    async def _fetch_and_store(self, link: ArticleLink, state: FetchState | None) -> str:
+        result = await self.fetcher.fetch(
+            link.url,
+            etag=state.etag if state else None,
+            last_modified=state.last_modified if state else None,
+        )
+        now = self.clock()
+        status = result.status
+        if status is FetchStatus.OK:
+            return self._store_page(link, result, now)
+        self.store.record_fetch(
+            self.source.id,
+            result,
+            lastmod=link.lastmod,
+            article_id=state.article_id if state else None,
+            now=now,
+        )
+        if status is FetchStatus.NOT_MODIFIED:
+            self.tally.not_modified += 1
+        elif status is FetchStatus.BLOCKED:
+            self.tally.blocked += 1
+            self.tally.messages.append(f"{link.url}: blocked ({result.error or 'challenge page'})")
+        elif status is FetchStatus.DISALLOWED:
+            self.tally.disallowed += 1
+        elif status is FetchStatus.NOT_HTML:
+            pass
+        else:
+            self.tally.error(f"{link.url}: {result.error or 'fetch failed'}")
+        return status.value
+
+    def _store_page(self, link: ArticleLink, result: FetchResult, now: datetime) -> str:
+        self.tally.fetched += 1
+        article = extract(
+            result.text,
+            result.final_url,
+            self.source.rules,
+            language=self.source.language,
+            timezone=self.source.timezone,
+            now=now,
+        )
+        if article.blocked:
+            self.tally.blocked += 1
+            blocked = replace(result, status=FetchStatus.BLOCKED, text="", content=b"")
+            self.store.record_fetch(
+                self.source.id, blocked, lastmod=link.lastmod, article_id=None, now=now
+            )
+            return "blocked"
+        self.tally.count_fields(article)
+        canonical = dedup.canonical_url(article, result.final_url)
+        decision = dedup.decide(
+            self.store.identity(canonical),
+            canonical_url=canonical,
+            content_hash=dedup.content_hash(article.body_text),
+            simhash=dedup.simhash(article.body_text),
+            index=self.index,
+            now=now,
+        )
+        tags = tuple(dict.fromkeys((*self.source.tags, *article.tags)))
+        article_id = self.store.save_article(
+            self.source.id, article, decision, url=result.final_url, tags=tags, now=now
+        )
+        if decision.action is SaveAction.NEW:
+            self.tally.new += 1
+            if decision.duplicate_of is not None:
+                self.tally.duplicates += 1
+            elif decision.simhash is not None:
+                self.index.add(article_id, decision.simhash)
+        elif decision.action is SaveAction.UPDATED:
+            self.tally.updated += 1
+        else:
+            self.tally.unchanged += 1
+        self.store.record_fetch(
+            self.source.id, result, lastmod=link.lastmod, article_id=article_id, now=now
+        )
+        return decision.action.value
+
+
+def build_index(store: Store) -> dedup.SimHashIndex:
+    """The near-duplicate index of every stored first copy."""
+    index = dedup.SimHashIndex()
+    for article_id, fingerprint in store.simhashes():
+        index.add(article_id, fingerprint)
+    return index
+
+
+async def scrape_source(
+    source: SourceConfig,
+    *,
+    store: Store,
+    fetcher: Fetcher,
+    index: dedup.SimHashIndex,
+    options: RunOptions = RunOptions(),
+    progress: Progress | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+) -> SourceReport:
+    """Run one source and record its report (and health) in the store."""
+    run = _SourceRun(
+        source,
+        store=store,
+        fetcher=fetcher,
+        index=index,
+        progress=progress or NullProgress(),
+        clock=clock,
+    )
+    report = await run.run(options)
+    store.record_run(report, success=report.ok)
+    return report
+
+
+async def run_scrape(
+    config: Config,
+    store: Store,
+    sources: Sequence[SourceConfig],
+    *,
+    options: RunOptions = RunOptions(),
+    fetcher: Fetcher | None = None,
+    progress: Progress | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+) -> list[SourceReport]:
+    """Scrape ``sources`` concurrently (the fetcher bounds requests globally and per host)."""
+    store.sync_sources(config.sources, clock())
+    index = build_index(store)
+    own_fetcher = fetcher is None
+    active = fetcher or Fetcher(config.fetch)
+    try:
+        reports = await asyncio.gather(
+            *(
+                scrape_source(
+                    src,
+                    store=store,
+                    fetcher=active,
+                    index=index,
+                    options=options,
+                    progress=progress,
+                    clock=clock,
+                )
+                for src in sources
+            )
+        )
+    finally:
+        if own_fetcher:
+            await active.aclose()
+    return list(reports)
