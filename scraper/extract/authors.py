@@ -1,0 +1,147 @@
+"""Author names: cleaning metadata values and reading bylines.
+
+A byline is a short line near the headline: ``By A and B``, ``Commentary by A``, ``von A``,
+``Автор: A``, ``نویسنده: A``, or an element whose class says ``author``/``byline``. A short line
+that is only a name and comes back at the end of the article as a signature
+(``Name, Head of ...``) is a byline too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from scraper.extract.blocks import Block
+from scraper.extract.text import collapse, normalize_words
+
+__all__ = ["byline_authors", "clean_authors", "looks_like_name", "split_names"]
+
+_BY = re.compile(
+    r"^(?:(?:commentary|newsletter|report|analysis|article|essay|interview|op-ed|blog post"
+    r"|podcast|review|brief|paper|testimony|written|posted|reported|words|text|story|photos?"
+    r"|edited|compiled)\s+)?(?:by|from)\s*[:\-]?\s+"
+    r"|^(?:von|par|por|di|da|door|av|af|przez)\s+"
+    r"|^(?:author|authors|auteur|autor|autoren|autores|автор|авторы|نویسنده|نویسندگان|الكاتب"
+    r"|بقلم|کاتب)\s*[:：]?\s*",
+    re.I,
+)
+_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bو\b|،|\s/\s)\s*", re.I)
+_SUFFIX = re.compile(
+    r"\s*(?:\||[-–—]\s|\bon\b\s+\w+\s+\d|\bupdated\b|\bpublished\b|\bposted\b|\b\d{1,2}[./]\d).*$",
+    re.I,
+)
+_ROLE_WORDS = re.compile(
+    r"\b(?:senior|fellow|director|president|professor|editor|correspondent|reporter|staff"
+    r"|chair|head|office|communications|analyst|researcher|associate|manager|program|center"
+    r"|institute|university|department|ceo|founder|host|contributor|columnist|writer|vice)\b",
+    re.I,
+)
+_NOT_NAME = re.compile(
+    r"https?://|www\.|@\w+\.|\d{3,}|\b(?:admin|administrator|staff|editor|editors|team|newsroom"
+    r"|redaktion|desk|agency|press|news|unknown|anonymous|guest|none|null|share|print|email"
+    r"|facebook|twitter|read|min|comments?|updated|published|subscribe|menu|search|home)\b",
+    re.I,
+)
+
+
+def looks_like_name(text: str) -> bool:
+    """A person's name: 1-6 words, letters, no URL or digits, not a stock word."""
+    t = text.strip()
+    if not t or len(t) > 60 or _NOT_NAME.search(t):
+        return False
+    parts = t.split()
+    if not 1 <= len(parts) <= 6:
+        return False
+    if not any(ch.isalpha() for ch in t):
+        return False
+    if any(ch.isdigit() for ch in t):
+        return False
+    # Latin-script names are capitalised (allow particles: van, de, al-, bin...)
+    latin = [p for p in parts if p[:1].isascii() and p[:1].isalpha()]
+    if latin and len(parts) > 1:
+        caps = sum(1 for p in latin if p[:1].isupper())
+        if caps < max(1, len(latin) - 2):
+            return False
+    return True
+
+
+def split_names(text: str) -> list[str]:
+    """``By A, B and C`` -> ``[A, B, C]`` (roles and dates after a separator dropped)."""
+    t = collapse(text)
+    t = _BY.sub("", t, count=1)
+    t = _SUFFIX.sub("", t)
+    out: list[str] = []
+    for part in _SPLIT.split(t):
+        part = _BY.sub("", part.strip(" .:-–—·•"))
+        part = part.strip(" .:-–—·•")
+        if part:
+            out.append(part)
+    return out
+
+
+def clean_authors(values: Iterable[str]) -> list[str]:
+    """Names from metadata values: split, URL/handle dropped, de-duplicated in order."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        if not value or value.strip().startswith(("http://", "https://", "/")):
+            continue
+        for name in split_names(value):
+            if name.startswith("@") or not looks_like_name(name):
+                continue
+            key = normalize_words(name)
+            if key and key not in seen:
+                seen.add(key)
+                out.append(name)
+    return out
+
+
+_BYLINE_HINT = re.compile(r"author|byline|writer|contributor|creator|byl\b|expert", re.I)
+_BIO_HINT = re.compile(r"bio|about|related|comment|footer|share|social", re.I)
+
+
+def byline_authors(
+    region: Sequence[Block], tail: Sequence[Block]
+) -> tuple[list[str], Block | None]:
+    """Authors from the lines near the headline; the block they came from.
+
+    ``region`` are the blocks just around the headline, ``tail`` the last blocks of the body
+    (where a signature line confirms a bare-name byline).
+    """
+    # 1. an explicit "By ..." line
+    for b in region:
+        if len(b.text) > 200:
+            continue
+        if _BY.match(b.text) and not re.match(r"^(?:from|by)\s+(?:the|our|a|an)\b", b.text, re.I):
+            names = clean_authors([b.text])
+            if names:
+                return names, b
+    # 2. an element whose class/itemprop says author/byline
+    for b in region:
+        if len(b.text) > 150 or not _BYLINE_HINT.search(b.hints) or _BIO_HINT.search(b.hints[:60]):
+            continue
+        names = clean_authors([b.text])
+        if names and len(names) <= 8:
+            return names, b
+    # 3. a bare name that comes back as the signature at the end
+    tail_keys = [normalize_words(t.text) for t in tail if t.text and len(t.text) <= 200]
+    for b in region:
+        if len(b.text) > 60 or not looks_like_name(b.text) or len(b.text.split()) < 2:
+            continue
+        key = normalize_words(b.text)
+        if any(t == key or t.startswith(key + " ") for t in tail_keys):
+            return [collapse(b.text)], b
+    return [], None
+
+
+def strip_roles(names: Sequence[str]) -> list[str]:
+    """Drop trailing job titles glued to a name (``Alison Burke Office of Communications``)."""
+    out: list[str] = []
+    for name in names:
+        m = _ROLE_WORDS.search(name)
+        if m and m.start() > 0:
+            head = name[: m.start()].strip(" ,-–")
+            if looks_like_name(head) and len(head.split()) >= 2:
+                name = head
+        out.append(name)
+    return out

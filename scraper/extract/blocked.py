@@ -1,0 +1,68 @@
+"""Recognise bot-protection pages (Cloudflare challenges and bans, generic WAF blocks).
+
+A challenge page is never an article: the fetcher classifies it as ``BLOCKED`` and the extractor
+returns ``Article(blocked=True)`` with no content. Detection looks at markers that only these
+pages carry (the ``Just a moment...`` interstitial, ``_cf_chl_opt``, ``cf-wrapper`` /
+``cf-error-details`` of error pages 1006-1020, the ``cf-mitigated`` header) and, for a 403/429/503
+answer, at a short page that talks about verifying the visitor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+__all__ = ["is_blocked"]
+
+_HEAD_BYTES = 200_000  # markers live at the top of these small pages
+
+# Markers that are decisive on their own: they only occur on challenge/ban pages.
+_STRONG = re.compile(
+    r"<title>\s*(?:just a moment\.{0,3}|attention required!? \| cloudflare"
+    r"|access denied \| [^<]* used cloudflare[^<]*|please wait\.{0,3} \| cloudflare)\s*</title>"
+    r"|window\._cf_chl_opt|/cdn-cgi/challenge-platform/h/|id=[\"']?cf-error-details"
+    r"|id=[\"']?challenge-(?:form|running|stage|error-text)[\"' >]",
+    re.I,
+)
+# Markers that need a second hint (a small page, or an error status).
+_WEAK = re.compile(
+    r"id=[\"']?cf-wrapper|cf-browser-verification|cf_chl_|ray id:|performance &amp; security by"
+    r"|performance & security by|checking your browser before accessing|verifying you are human"
+    r"|enable javascript and cookies to continue|the owner of this website \([^)]*\) has banned"
+    r"|request unsuccessful\. incapsula incident id|access to this page has been denied"
+    r"|px-captcha|captcha-delivery\.com|_incapsula_resource|/_sec/cp_challenge",
+    re.I,
+)
+_TAG = re.compile(r"<[^>]*>|&[a-z#0-9]+;", re.I)
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+
+
+def _visible_length(page: str) -> int:
+    return len(" ".join(_TAG.sub(" ", _SCRIPT.sub(" ", page)).split()))
+
+
+def is_blocked(
+    html: str, status: int | None = None, headers: Mapping[str, str] | None = None
+) -> bool:
+    """Whether a response is a bot-protection page rather than the page asked for.
+
+    ``headers`` may use any letter case. A ``cf-mitigated: challenge`` header alone is
+    decisive; otherwise the body decides, with HTTP 403/429/503 lowering the bar.
+    """
+    if headers:
+        for key, value in headers.items():
+            if key.lower() == "cf-mitigated" and "challenge" in value.lower():
+                return True
+    if not html:
+        return False
+    head = html[:_HEAD_BYTES]
+    if _STRONG.search(head):
+        return True
+    weak = _WEAK.findall(head)
+    if not weak:
+        return False
+    distinct = {w.lower() for w in weak}
+    if status in {403, 429, 503} or len(distinct) >= 2:
+        # a real article that merely quotes one phrase is long; a block page is short
+        return _visible_length(head) < 3000
+    return False

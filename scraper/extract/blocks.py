@@ -1,0 +1,338 @@
+"""Turn a DOM subtree into a flat list of text blocks (paragraphs, headings, list items...).
+
+The walk is iterative (a page of 10,000 nested ``<div>`` must not hit Python's recursion limit).
+Each :class:`Block` keeps its text, a clean inline HTML rendering (links made absolute, only
+``a``/``em``/``strong``/``code``/``sub``/``sup``/``br`` kept) and the class/id hints of its
+element and ancestors, which the byline, date and boilerplate rules read.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborNode
+
+from scraper.extract.text import clean, collapse
+
+__all__ = ["SKIP_TAGS", "Block", "walk"]
+
+SKIP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "video",
+        "audio",
+        "map",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "button",
+        "select",
+        "textarea",
+        "input",
+        "option",
+        "-comment",
+        "dialog",
+    }
+)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "address",
+        "center",
+        "hr",
+        "form",
+        "fieldset",
+        "legend",
+        "details",
+        "summary",
+        "body",
+        "html",
+        "hgroup",
+        "menu",
+        "picture",
+        *_HEADINGS,
+    }
+)
+_INLINE_KEEP = {"a": "a", "em": "em", "i": "em", "strong": "strong", "b": "strong", "code": "code"}
+_INLINE_KEEP |= {"sub": "sub", "sup": "sup", "q": "q", "cite": "cite"}
+
+
+@dataclass(slots=True)
+class Block:
+    """One paragraph-like unit of visible text."""
+
+    kind: str  # "p", "h1".."h6", "li", "pre", "img"
+    text: str
+    html: str
+    hints: str = ""  # lower-cased tag/class/id/itemprop of the element and 3 ancestors
+    link_chars: int = 0
+    list_id: int | None = None
+    ordered: bool = False
+    quote: bool = False
+    node_id: int = 0
+    rtl: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / len(self.text) if self.text else 0.0
+
+
+def _hints(node: LexborNode | None, depth: int = 4) -> str:
+    parts: list[str] = []
+    while node is not None and depth > 0:
+        attrs = node.attributes
+        parts.append(node.tag or "")
+        for name in ("class", "id", "itemprop", "rel", "role"):
+            v = attrs.get(name)
+            if v:
+                parts.append(v)
+        node = node.parent
+        depth -= 1
+    return " ".join(parts).lower()
+
+
+class _Buffer:
+    """Inline content being gathered for the next block."""
+
+    __slots__ = ("html", "link_chars", "open", "text")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.html: list[str] = []
+        self.open: list[tuple[int, str]] = []  # (node id, tag) of open inline elements
+        self.link_chars = 0
+
+
+class _Walker:
+    def __init__(self, base_url: str | None, skip: frozenset[int]) -> None:
+        self.base = base_url
+        self.skip = skip
+        self.blocks: list[Block] = []
+        self.buf = _Buffer()
+        self.block_node: LexborNode | None = None
+        self.list_stack: list[tuple[int, bool]] = []
+        self.quote_depth = 0
+        self.link_depth = 0
+        self.pre_depth = 0
+        self.rtl_depth = 0
+        self.kind_stack: list[str] = []
+
+    def _abs(self, href: str) -> str | None:
+        href = href.strip()
+        if not href or href.startswith(("javascript:", "data:", "#", "vbscript:")):
+            return None
+        if self.base:
+            try:
+                return urljoin(self.base, href)
+            except ValueError:
+                return None
+        return href
+
+    def flush(self, node: LexborNode | None = None) -> None:
+        buf = self.buf
+        if buf.text:
+            raw = "".join(buf.text)
+            text = clean(raw).strip() if self.pre_depth else collapse(raw)
+            if text:
+                for _, tag in reversed(buf.open):
+                    buf.html.append(f"</{tag}>")
+                kind = self.kind_stack[-1] if self.kind_stack else "p"
+                src = node or self.block_node
+                list_id, ordered = self.list_stack[-1] if self.list_stack else (None, False)
+                self.blocks.append(
+                    Block(
+                        kind=kind,
+                        text=text,
+                        html="".join(buf.html).strip(),
+                        hints=_hints(src),
+                        link_chars=min(buf.link_chars, len(text)),
+                        list_id=list_id if kind == "li" else None,
+                        ordered=ordered,
+                        quote=self.quote_depth > 0,
+                        node_id=src.mem_id if src is not None else 0,
+                        rtl=self.rtl_depth > 0,
+                    )
+                )
+        self.buf = _Buffer()
+        # inline elements still open continue in the next block
+        self.buf.open = []
+
+    def text(self, value: str) -> None:
+        if not value:
+            return
+        if self.link_depth:
+            self.buf.link_chars += len(value.strip())
+        if not self.pre_depth and not value.strip():
+            if self.buf.text and not self.buf.text[-1].endswith(" "):
+                self.buf.text.append(" ")
+                self.buf.html.append(" ")
+            return
+        self.buf.text.append(value)
+        self.buf.html.append(htmllib.escape(clean(value), quote=False))
+
+    def enter(self, node: LexborNode) -> bool:
+        """Handle an element start; False to skip its subtree."""
+        tag = node.tag or ""
+        if tag in SKIP_TAGS or node.mem_id in self.skip:
+            return False
+        attrs = node.attributes
+        if attrs.get("hidden") is not None or attrs.get("aria-hidden") == "true":
+            return False
+        style = (attrs.get("style") or "").replace(" ", "").lower()
+        if "display:none" in style or "visibility:hidden" in style:
+            return False
+        if (attrs.get("dir") or "").lower() == "rtl":
+            self.rtl_depth += 1
+        if tag in _BLOCK_TAGS:
+            self.flush()
+            self.block_node = node
+            if tag in _HEADINGS:
+                self.kind_stack.append(tag)
+            elif tag == "li":
+                self.kind_stack.append("li")
+            elif tag == "pre":
+                self.kind_stack.append("pre")
+                self.pre_depth += 1
+            elif tag in {"p", "td", "th", "dd", "dt", "figcaption", "caption", "summary"}:
+                self.kind_stack.append("p")
+            else:
+                self.kind_stack.append(self.kind_stack[-1] if self.kind_stack else "p")
+            if tag in {"ul", "ol"}:
+                self.list_stack.append((node.mem_id, tag == "ol"))
+            elif tag == "blockquote":
+                self.quote_depth += 1
+            return True
+        if tag == "br":
+            self.buf.text.append("\n" if self.pre_depth else " ")
+            self.buf.html.append("<br>")
+            return False
+        if tag == "img":
+            src = attrs.get("src") or attrs.get("data-src") or ""
+            url = self._abs(src)
+            if url:
+                self.flush()
+                alt = collapse(attrs.get("alt") or "")
+                self.blocks.append(
+                    Block(
+                        kind="img",
+                        text="",
+                        html=f'<img src="{htmllib.escape(url)}" alt="{htmllib.escape(alt)}">',
+                        hints=_hints(node),
+                        node_id=node.mem_id,
+                        extra={"src": url, "alt": alt},
+                    )
+                )
+            return False
+        keep = _INLINE_KEEP.get(tag)
+        if keep == "a":
+            self.link_depth += 1
+            href = self._abs(attrs.get("href") or "")
+            if href:
+                self.buf.html.append(f'<a href="{htmllib.escape(href)}">')
+                self.buf.open.append((node.mem_id, "a"))
+        elif keep:
+            self.buf.html.append(f"<{keep}>")
+            self.buf.open.append((node.mem_id, keep))
+        return True
+
+    def leave(self, node: LexborNode) -> None:
+        tag = node.tag or ""
+        if (node.attributes.get("dir") or "").lower() == "rtl" and self.rtl_depth:
+            self.rtl_depth -= 1
+        if tag in _BLOCK_TAGS:
+            self.flush(node)
+            if self.kind_stack:
+                self.kind_stack.pop()
+            if tag in {"ul", "ol"} and self.list_stack:
+                self.list_stack.pop()
+            elif tag == "blockquote" and self.quote_depth:
+                self.quote_depth -= 1
+            elif tag == "pre" and self.pre_depth:
+                self.pre_depth -= 1
+            return
+        if tag == "a" and self.link_depth:
+            self.link_depth -= 1
+        for i in range(len(self.buf.open) - 1, -1, -1):
+            if self.buf.open[i][0] == node.mem_id:
+                # close it (and anything opened inside it that is still open)
+                for _, t in reversed(self.buf.open[i:]):
+                    self.buf.html.append(f"</{t}>")
+                del self.buf.open[i:]
+                break
+
+
+def walk(
+    root: LexborNode, base_url: str | None = None, skip: frozenset[int] = frozenset()
+) -> list[Block]:
+    """The blocks under ``root`` in document order (iterative, any depth)."""
+    w = _Walker(base_url, skip)
+    root_id = root.mem_id
+    node: LexborNode | None = root
+    while node is not None:
+        descend = False
+        if node.is_text_node:
+            w.text(node.text_content or "")
+        elif node.is_element_node:
+            descend = w.enter(node)
+        if descend and node.first_child is not None:
+            node = node.first_child
+            continue
+        if descend:
+            w.leave(node)
+        # climb until a next sibling exists
+        while node is not None:
+            if node.mem_id == root_id:
+                node = None
+                break
+            nxt = node.next
+            if nxt is not None:
+                node = nxt
+                break
+            node = node.parent
+            if node is not None:
+                w.leave(node)
+                if node.mem_id == root_id:
+                    node = None
+                    break
+    w.flush()
+    return w.blocks

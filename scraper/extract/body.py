@@ -1,0 +1,197 @@
+"""Find the article body: score paragraph containers by text and link density.
+
+The approach is the classic one (Readability, boilerpipe): every paragraph-like element with
+enough text gives points (length, commas) to its parent and, less, to its grandparents; the best
+container after a link-density penalty wins, with its siblings that look like article text.
+The container is then walked into blocks, furniture inside it dropped, and the standing lines
+trimmed (:mod:`scraper.extract.boilerplate`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from scraper.extract.blocks import Block, walk
+from scraper.extract.boilerplate import class_weight
+
+__all__ = ["BodyResult", "find_body", "score_candidates"]
+
+_PARA_SELECTOR = "p, pre, td, blockquote, li, h2, h3, h4, dd, figcaption"
+_TEXT_CONTAINERS = frozenset({"div", "section", "article", "main", "span", "font", "center"})
+_COMMAS = re.compile(r"[,،、，;]")
+_MIN_PARA = 25
+
+
+@dataclass(slots=True)
+class BodyResult:
+    """The chosen container(s) and their blocks."""
+
+    blocks: list[Block]
+    container: LexborNode | None
+
+
+def _own_text_len(node: LexborNode) -> int:
+    total = 0
+    child = node.first_child
+    while child is not None:
+        if child.is_text_node:
+            total += len((child.text_content or "").strip())
+        elif child.tag in {"a", "b", "strong", "em", "i", "span", "br", "sup", "sub", "font"}:
+            total += len(child.text(deep=True, strip=True)) if child.tag != "br" else 0
+        child = child.next
+    return total
+
+
+def _link_density(node: LexborNode, text_len: int) -> float:
+    if text_len <= 0:
+        return 0.0
+    links = sum(len(a.text(deep=True, strip=True)) for a in node.css("a"))
+    return min(1.0, links / text_len)
+
+
+def _base_score(node: LexborNode) -> float:
+    tag = node.tag
+    score = {"div": 5.0, "article": 10.0, "main": 5.0, "section": 3.0, "pre": 3.0, "td": 3.0}.get(
+        tag or "", 0.0
+    )
+    if tag in {"blockquote"}:
+        score = 3.0
+    elif tag in {"address", "ol", "ul", "dl", "dd", "dt", "li", "form"}:
+        score = -3.0
+    elif tag in {"h1", "h2", "h3", "h4", "h5", "h6", "th"}:
+        score = -5.0
+    itemprop = (node.attributes.get("itemprop") or "").lower()
+    if itemprop in {"articlebody", "text"}:
+        score += 30.0
+    return score + class_weight(node)
+
+
+def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
+    """Container scores keyed by node id (before the link-density penalty)."""
+    scores: dict[int, tuple[LexborNode, float]] = {}
+    paras: list[LexborNode] = list(root.css(_PARA_SELECTOR))
+    for tag in _TEXT_CONTAINERS:
+        paras.extend(n for n in root.css(tag) if _own_text_len(n) >= _MIN_PARA)
+    for para in paras:
+        text = para.text(deep=True, separator=" ", strip=True)
+        if len(text) < _MIN_PARA:
+            continue
+        if para.tag == "li" and len(text) < 80:
+            continue
+        points = 1.0 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
+        if para.tag in _TEXT_CONTAINERS:
+            # the container itself holds text directly: it is a candidate of its own
+            key = para.mem_id
+            if key not in scores:
+                scores[key] = (para, _base_score(para))
+            node0, s0 = scores[key]
+            scores[key] = (node0, s0 + points)
+        ancestor = para.parent
+        level = 0
+        while ancestor is not None and level < 5:
+            if ancestor.tag in {"html", None, "-undef"}:
+                break
+            key = ancestor.mem_id
+            if key not in scores:
+                scores[key] = (ancestor, _base_score(ancestor))
+            divider = 1 if level == 0 else 2 if level == 1 else level * 3
+            node0, s0 = scores[key]
+            scores[key] = (node0, s0 + points / divider)
+            ancestor = ancestor.parent
+            level += 1
+    return scores
+
+
+def _pick(scores: dict[int, tuple[LexborNode, float]]) -> tuple[LexborNode | None, float]:
+    best: LexborNode | None = None
+    best_score = float("-inf")
+    for node, raw in scores.values():
+        text_len = len(node.text(deep=True, separator=" ", strip=True))
+        final = raw * (1.0 - _link_density(node, text_len))
+        if final > best_score:
+            best, best_score = node, final
+    return best, best_score
+
+
+def _text_len(node: LexborNode) -> int:
+    return len(node.text(deep=True, separator=" ", strip=True))
+
+
+def find_body(
+    tree: LexborHTMLParser, base_url: str | None, root: LexborNode | None = None
+) -> BodyResult:
+    """The article blocks of an already pruned tree (``root`` forces the container)."""
+    body = root or tree.body
+    if body is None:
+        return BodyResult([], None)
+    if root is not None:
+        return BodyResult(walk(root, base_url), root)
+    scores = score_candidates(body)
+    top, top_score = _pick(scores)
+    if top is None:
+        return BodyResult(walk(body, base_url), body)
+    # climb while the parent is nearly as good (the text is split over sibling divs)
+    for _ in range(3):
+        parent = top.parent
+        if parent is None or parent.tag in {"html", "body"}:
+            break
+        entry = scores.get(parent.mem_id)
+        if entry is None:
+            break
+        ptext = _text_len(parent)
+        pscore = entry[1] * (1.0 - _link_density(parent, ptext))
+        if pscore >= top_score * 0.95 and ptext <= _text_len(top) * 2.5:
+            top, top_score = parent, pscore
+        else:
+            break
+    # siblings that look like more of the article
+    parent = top.parent
+    chosen: list[LexborNode] = [top]
+    if parent is not None and parent.tag not in {"html"}:
+        threshold = max(10.0, top_score * 0.2)
+        chosen = []
+        sib = parent.first_child
+        while sib is not None:
+            if sib.mem_id == top.mem_id:
+                chosen.append(sib)
+            elif sib.is_element_node:
+                entry = scores.get(sib.mem_id)
+                text_len = _text_len(sib)
+                ld = _link_density(sib, text_len)
+                s = entry[1] * (1.0 - ld) if entry else 0.0
+                if s >= threshold or (
+                    sib.tag == "p"
+                    and ((text_len > 80 and ld < 0.25) or (0 < text_len <= 80 and ld == 0))
+                    and re.search(r"\.( |$)", sib.text(deep=True)) is not None
+                ):
+                    chosen.append(sib)
+            sib = sib.next
+    blocks: list[Block] = []
+    for node in chosen:
+        blocks.extend(walk(node, base_url))
+    return BodyResult(_drop_link_lists(blocks), top)
+
+
+def _drop_link_lists(blocks: list[Block]) -> list[Block]:
+    """Remove link-only paragraphs and runs of list items that are mostly links."""
+    out: list[Block] = []
+    # list groups: if most items of one list are links, the list is navigation
+    by_list: dict[int, list[Block]] = {}
+    for b in blocks:
+        if b.list_id is not None:
+            by_list.setdefault(b.list_id, []).append(b)
+    nav_lists = {
+        lid
+        for lid, items in by_list.items()
+        if sum(1 for i in items if i.link_density > 0.6) > 0.5 * len(items)
+    }
+    for b in blocks:
+        if b.list_id in nav_lists:
+            continue
+        if b.kind != "img" and b.link_density > 0.8 and len(b.text) < 200:
+            continue
+        out.append(b)
+    return out

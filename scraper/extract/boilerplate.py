@@ -1,0 +1,248 @@
+"""What is not the article: page furniture (by element) and standing lines (by text).
+
+Two layers:
+
+* :func:`prune` removes elements before the body is scored: navigation, footers, forms, share
+  bars, "related"/"recommended" lists, newsletter boxes, author-bio boxes, comment threads...
+  recognised by tag, ARIA role and class/id words.
+* :func:`is_boilerplate_text` and :func:`trim_blocks` drop paragraphs that survive inside the
+  article column: view counters, standing disclaimers ("The opinions expressed are those of the
+  authors..."), signature lines repeating the author, comment-box labels, and text in another
+  script than the article (an RTL comment form under an English article).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from scraper.extract.blocks import Block
+from scraper.extract.text import normalize_words
+
+__all__ = [
+    "NEGATIVE",
+    "POSITIVE",
+    "is_boilerplate_text",
+    "prune",
+    "script_of",
+    "trim_blocks",
+]
+
+_DROP_TAGS = "nav, footer, aside, form, header, menu, dialog, [role=navigation], [role=banner]"
+_DROP_TAGS += ", [role=contentinfo], [role=complementary], [role=search], [role=dialog]"
+_DROP_TAGS += ", [aria-hidden=true], [hidden], .sr-only, .visually-hidden, .screen-reader-text"
+
+# class/id words of furniture (matched against each class/id token)
+NEGATIVE = re.compile(
+    r"(?:^|[-_])(?:comments?|commentlist|respond|reply|share|sharing|sharer|social|socials"
+    r"|related|relatedposts|recommend(?:ed|ations)?|more-?stories|read-?more|readmore"
+    r"|newsletter|subscribe|subscription|signup|sign-?up|promo|promotion|advert\w*|ads?|adv"
+    r"|sponsor\w*|banner|cookies?|consent|gdpr|popup|modal|overlay|breadcrumbs?|pagination"
+    r"|pager|sidebar|widget|menu|navbar|nav|navigation|footer|masthead|skip|toolbar|tags?"
+    r"|tag-?list|taxonomy|bio|author-?bio|about-?(?:the-?)?author|author-?box|author-?info"
+    r"|disclaimer|most-?(?:popular|read|viewed)|popular|trending|outbrain|taboola|rating"
+    r"|views?|view-?count|counter|hit-?count|print|email-?this|follow|donate|login|search"
+    r"|header|site-?header|topbar|teaser|cta|card-?list|listing|carousel|slider|more-?from"
+    r"|further-?reading|see-?also|also-?read|next-?article|prev-?article|post-?nav"
+    r"|shoutbox|feedback|survey|byline|meta|metadata|dateline|caption-?credit)(?:$|[-_])",
+    re.I,
+)
+POSITIVE = re.compile(
+    r"(?:^|[-_])(?:article|articles|content|entry|post|story|body|main|text|blog|prose"
+    r"|rich-?text|field-?body|news-?body|page-?content|single)(?:$|[-_])",
+    re.I,
+)
+_STRONG_NEGATIVE = re.compile(
+    r"(?:^|[-_])(?:comments?|commentlist|respond|share|sharing|social|related|relatedposts"
+    r"|recommend(?:ed|ations)?|newsletter|subscribe|signup|cookies?|consent|breadcrumbs?"
+    r"|author-?bio|about-?(?:the-?)?author|author-?box|outbrain|taboola|most-?popular"
+    r"|more-?stories|further-?reading|see-?also|also-?read)(?:$|[-_])",
+    re.I,
+)
+_PROTECT_TAGS = frozenset({"html", "body", "main", "article"})
+
+
+def _tokens(node: LexborNode) -> list[str]:
+    attrs = node.attributes
+    out: list[str] = []
+    for name in ("class", "id"):
+        v = attrs.get(name)
+        if v:
+            out.extend(v.split())
+    return out
+
+
+def class_weight(node: LexborNode) -> int:
+    """Readability-style class/id weight: +25 per positive, -25 per negative word."""
+    weight = 0
+    for tok in _tokens(node):
+        if NEGATIVE.search(tok):
+            weight -= 25
+        if POSITIVE.search(tok):
+            weight += 25
+    return weight
+
+
+def _is_furniture(node: LexborNode) -> bool:
+    toks = _tokens(node)
+    if not toks:
+        return False
+    neg = any(NEGATIVE.search(t) for t in toks)
+    if not neg:
+        return False
+    if any(_STRONG_NEGATIVE.search(t) for t in toks):
+        return True
+    return not any(POSITIVE.search(t) for t in toks)
+
+
+def prune(tree: LexborHTMLParser, keep: frozenset[int] = frozenset()) -> None:
+    """Remove page furniture in place; nodes in ``keep`` (and their ancestors) stay.
+
+    An element holding more than half of the page's text is never removed by its class name
+    alone (a ``<div class="post-meta-wrapper">`` around everything happens).
+    """
+    body = tree.body
+    if body is None:
+        return
+    total = len(body.text(deep=True, separator=" ", strip=True)) or 1
+    protected = set(keep)
+    for node in tree.css(_DROP_TAGS):
+        if node.tag in _PROTECT_TAGS or _contains_any(node, protected):
+            continue
+        text_len = len(node.text(deep=True, separator=" ", strip=True))
+        if node.tag == "header" and text_len > 0.5 * total:
+            continue
+        node.decompose()
+    for node in tree.css("[class], [id]"):
+        if node.tag in _PROTECT_TAGS or not _is_furniture(node):
+            continue
+        if _contains_any(node, protected):
+            continue
+        text_len = len(node.text(deep=True, separator=" ", strip=True))
+        if text_len > 0.5 * total and total > 500:
+            continue
+        node.decompose()
+
+
+def _contains_any(node: LexborNode, ids: set[int]) -> bool:
+    if not ids:
+        return False
+    if node.mem_id in ids:
+        return True
+    return any(d.mem_id in ids for d in node.css("*"))
+
+
+# ---------------------------------------------------------------- text-level rules
+
+_VIEWS = re.compile(
+    r"^(?:(?:views?|visits?|hits?|reads?|seen|بازدید|تعداد بازدید|مشاهده|просмотр\w*"
+    r"|aufrufe|vues|visualizaciones)\s*[:：]?\s*[\d,.\s\u06f0-\u06f9\u0660-\u0669]+"
+    r"|[\d,.\s\u06f0-\u06f9\u0660-\u0669]+\s*(?:views?|visits?|hits?|reads?|بازدید|просмотр\w*"
+    r"|aufrufe|vues))$",
+    re.I,
+)
+_DISCLAIMER = re.compile(
+    r"(?:opinions?|views?)\s+expressed\s+(?:in\s+this\s+\w+\s+|here(?:in)?\s+)?"
+    r"(?:are|is)\s+(?:those|solely|entirely|the\s+author)"
+    r"|(?:do|does)\s+not\s+(?:purport\s+to\s+|necessarily\s+)?(?:reflect|represent)"
+    r"\s+the\s+(?:opinions?|views?|position|policy|policies)"
+    r"|is\s+committed\s+to\s+quality,\s+independence,?\s+and\s+impact"
+    r"|all\s+rights\s+reserved|©\s*\d{4}|copyright\s+(?:©\s*)?\d{4}",
+    re.I,
+)
+_COMMENT_LABELS = re.compile(
+    r"^(?:متن دیدگاه|نظرات کاربران|نظرات|دیدگاه(?:ها)?|ارسال نظر|ارسال دیدگاه|نظر شما"
+    r"|تاکنون نظری ثبت نشده است|هنوز نظری ثبت نشده|التعليقات|أضف تعليق(?:ا|ً)?"
+    r"|comments?|\d+\s+comments?|leave a (?:comment|reply)|post a comment|add (?:a |new )?comment"
+    r"|no comments(?: yet)?\.?|be the first to comment\.?|join the (?:discussion|conversation)"
+    r"|kommentare?|kommentar schreiben|комментари[ийя]|оставить комментарий"
+    r"|commentaires?|laisser un commentaire|comentarios?|deja un comentario)[:.!]?$",
+    re.I,
+)
+_SHARE = re.compile(
+    r"^(?:share(?: this(?: article| post| page)?)?(?: on)?|tweet|print|email|e-mail"
+    r"|facebook|twitter|linkedin|whatsapp|telegram|copy link|read more|continue reading"
+    r"|follow us|subscribe|sign up|back to top|download pdf|download|advertisement|loading\.*"
+    r"|[|·•\s]+)[:.!]?$",
+    re.I,
+)
+
+
+def is_boilerplate_text(text: str) -> bool:
+    """A line that is page furniture whatever element holds it."""
+    t = text.strip()
+    if not t:
+        return True
+    if len(t) <= 80 and (_VIEWS.match(t) or _COMMENT_LABELS.match(t) or _SHARE.match(t)):
+        return True
+    return len(t) <= 400 and _DISCLAIMER.search(t) is not None
+
+
+def script_of(text: str) -> str:
+    """The dominant script of ``text``: ``latin``, ``arabic``, ``cyrillic``, ``cjk`` or ``other``."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        o = ord(ch)
+        if o < 0x250:
+            s = "latin"
+        elif 0x400 <= o < 0x530:
+            s = "cyrillic"
+        elif 0x590 <= o < 0x900 or 0xFB1D <= o < 0xFF00:
+            s = "arabic"
+        elif 0x3000 <= o < 0xA000 or 0xAC00 <= o < 0xD7B0:
+            s = "cjk"
+        else:
+            s = unicodedata.name(ch, "other").split()[0].lower()
+        counts[s] = counts.get(s, 0) + 1
+    if not counts:
+        return "other"
+    return max(counts, key=lambda k: counts[k])
+
+
+def _is_signature(text: str, authors: Sequence[str]) -> bool:
+    """``Name, Head of ...`` or just ``Name``: a short line opening with an author's name."""
+    if len(text) > 200:
+        return False
+    key = normalize_words(text)
+    for name in authors:
+        n = normalize_words(name)
+        if n and (key == n or key.startswith(n + " ")) and len(text) <= max(len(name) * 4, 160):
+            return True
+    return False
+
+
+def trim_blocks(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
+    """Drop standing lines, signature lines, comment boxes and foreign-script tails."""
+    kept: list[Block] = [b for b in blocks if b.kind == "img" or not is_boilerplate_text(b.text)]
+    # a comment section (its label) in the second half ends the article
+    text_blocks = [b for b in kept if b.text]
+    total = sum(len(b.text) for b in text_blocks) or 1
+    seen = 0
+    for i, b in enumerate(kept):
+        if b.text:
+            seen += len(b.text)
+        if b.text and seen > total * 0.5 and _COMMENT_LABELS.match(b.text.strip()):
+            kept = kept[:i]
+            break
+    # paragraphs in another script than the article (an RTL comment form under English text)
+    body_script = script_of(" ".join(b.text for b in kept if len(b.text) > 80)[:20000])
+    if body_script != "other":
+        kept = [
+            b
+            for b in kept
+            if not b.text or len(b.text) > 300 or script_of(b.text) in {body_script, "other"}
+        ]
+    # signature lines among the last few paragraphs
+    if authors:
+        tail_start = max(0, len(kept) - 4)
+        kept = [
+            b
+            for i, b in enumerate(kept)
+            if not (i >= tail_start and b.text and _is_signature(b.text, authors))
+        ]
+    return kept

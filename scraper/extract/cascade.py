@@ -1,0 +1,369 @@
+"""The extraction cascade: rules > JSON-LD > meta > heuristics, field by field.
+
+Reads like a recipe (cf. trafilatura's ``metadata.py``): each step only fills what is still
+empty, except dates, where every candidate is parsed and validated and :mod:`datepick` decides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
+
+from scraper.config import RulesConfig
+from scraper.extract import datepick
+from scraper.extract.authors import byline_authors, clean_authors, strip_roles
+from scraper.extract.blocked import is_blocked
+from scraper.extract.blocks import Block, walk
+from scraper.extract.body import find_body
+from scraper.extract.boilerplate import prune, trim_blocks
+from scraper.extract.jsonld import LdArticle, read_jsonld
+from scraper.extract.meta import (
+    AUTHOR_KEYS,
+    MODIFIED_KEYS,
+    PUBLISHED_KEYS,
+    TITLE_KEYS,
+    PageMeta,
+    read_meta,
+)
+from scraper.extract.render import render_html, render_text, first_sentences
+from scraper.extract.rules import apply_removals, read_rules
+from scraper.extract.text import clean, collapse, decode
+from scraper.extract.titles import choose_title
+from scraper.models import Article, FieldOrigin
+
+__all__ = ["run"]
+
+_NOISE_TAGS = "script, style, noscript, template, svg, iframe, object, embed, canvas"
+_DEK_HINT = re.compile(
+    r"\b[\w-]*(?:dek|lead|lede|standfirst|summary|excerpt|intro|subtitle|sub-title|subhead"
+    r"|teaser|abstract|description|deck|strapline|kicker-text|summary)[\w-]*\b"
+)
+_DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|details")
+_LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
+_MAX_CHARS = 20_000_000
+
+
+@dataclass(slots=True)
+class _State:
+    fields: dict[str, object] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def set(self, name: str, value: object, origin: FieldOrigin) -> None:
+        if name not in self.fields and value not in (None, "", (), []):
+            self.fields[name] = value
+            self.sources[name] = origin.value
+
+
+def _letters(text: str) -> str:
+    return _LETTERS.sub("", text.casefold())
+
+
+def _first_ld(ld: list[LdArticle], attr: str, max_rank: int = 4) -> object:
+    for obj in ld:
+        if obj.rank > max_rank:
+            continue
+        value = getattr(obj, attr)
+        if value:
+            return value
+    return None
+
+
+def _title_index(blocks: list[Block], title: str | None) -> int | None:
+    h1s = [i for i, b in enumerate(blocks) if b.kind == "h1"]
+    if title:
+        key = _letters(title)
+        for i, b in enumerate(blocks):
+            if b.kind.startswith("h") and key and _letters(b.text) == key:
+                return i
+        for i in h1s:
+            k = _letters(blocks[i].text)
+            if k and (k in key or key in k):
+                return i
+    return h1s[0] if h1s else None
+
+
+def _region(blocks: list[Block], idx: int | None, first_body: int | None) -> tuple[list[Block], list[Block]]:
+    """Lines before and after the headline (byline, date line, dek live there)."""
+    if idx is None:
+        if first_body is None:
+            return [], blocks[:20]
+        return blocks[max(0, first_body - 12) : first_body], blocks[first_body : first_body + 2]
+    before = blocks[max(0, idx - 4) : idx]
+    after: list[Block] = []
+    for b in blocks[idx + 1 : idx + 16]:
+        if len(b.text) > 600:
+            break
+        after.append(b)
+    return before, after
+
+
+def _visible_dates(before: list[Block], after: list[Block]) -> list[str]:
+    def ordered(blocks: list[Block]) -> list[str]:
+        short = [b for b in blocks if b.text and len(b.text) <= 160]
+        hinted = [b.text for b in short if _DATE_HINT.search(b.hints)]
+        return hinted + [b.text for b in short if not _DATE_HINT.search(b.hints)]
+
+    return ordered(after) + ordered(before)
+
+
+def _dek(after: list[Block], used: set[int]) -> Block | None:
+    for b in after[:8]:
+        if b.kind == "img" or b.node_id in used:
+            continue
+        if _DEK_HINT.search(b.hints) and 40 <= len(b.text) <= 800 and b.link_density < 0.3:
+            return b
+    # a long line right under the headline followed by short meta lines (date, byline)
+    for i, b in enumerate(after[:3]):
+        if b.kind != "p" or not 60 <= len(b.text) <= 600 or b.link_density > 0.2:
+            continue
+        rest = [x for x in after[i + 1 : i + 5] if x.text]
+        if rest and any(x.node_id in used for x in rest):
+            return b
+        break
+    return None
+
+
+def run(
+    html: str | bytes,
+    url: str | None,
+    rules: RulesConfig | None,
+    *,
+    language: str | None,
+    timezone: str | None,
+    now: datetime | None,
+) -> Article:
+    """The whole cascade (may raise; :func:`scraper.extract.extract` guards it)."""
+    text = decode(html) if isinstance(html, bytes | bytearray) else html
+    text = clean(text[:_MAX_CHARS])
+    now = now or datetime.now(UTC)
+    if is_blocked(text):
+        return Article(url=url, blocked=True)
+    tree = LexborHTMLParser(text)
+    meta = read_meta(tree)
+    ld = read_jsonld(tree)
+    st = _State()
+    apply_removals(tree, rules)
+    ruled = read_rules(tree, rules)
+    for node in tree.css(_NOISE_TAGS):
+        node.decompose()
+    base = url
+    if meta.canonical and url is None:
+        base = meta.canonical
+    all_blocks = walk(tree.body, base) if tree.body is not None else []
+
+    # ---- language
+    lang = _first_ld(ld, "language") or meta.lang or (meta.first(("content-language", "og:locale", "dc.language")) or ("", ""))[1]
+    if isinstance(lang, str) and lang:
+        st.set("language", lang.replace("_", "-").split(",")[0].strip()[:20], FieldOrigin.META)
+    elif language:
+        st.set("language", language, FieldOrigin.SOURCE)
+    page_lang = str(st.fields.get("language") or language or "") or None
+
+    # ---- title
+    title, title_origin = choose_title(ruled.title, ld, meta, all_blocks)
+    if title:
+        st.set("title", title, title_origin)
+    idx = _title_index(all_blocks, title)
+
+    # ---- body (on a pruned copy of the tree)
+    body_tree = LexborHTMLParser(text) if ruled.body is None else tree
+    if ruled.body is None:
+        apply_removals(body_tree, rules)
+        for node in body_tree.css(_NOISE_TAGS):
+            node.decompose()
+        prune(body_tree)
+        result = find_body(body_tree, base)
+        body_origin = FieldOrigin.HEURISTIC
+    else:
+        result = find_body(tree, base, ruled.body)
+        body_origin = FieldOrigin.RULES
+    body_blocks = result.blocks
+    first_body = None
+    if body_blocks:
+        ids = {b.node_id for b in body_blocks[:3] if b.text}
+        for i, b in enumerate(all_blocks):
+            if b.node_id in ids:
+                first_body = i
+                break
+    before, after = _region(all_blocks, idx, first_body)
+
+    # ---- authors
+    site = (meta.first(("og:site_name", "application-name")) or ("", ""))[1]
+    site_key = _letters(site)
+
+    def not_site(names: list[str]) -> list[str]:
+        return [n for n in names if _letters(n) != site_key]
+
+    if ruled.authors:
+        st.set("authors", tuple(not_site(clean_authors(ruled.authors))), FieldOrigin.RULES)
+    ld_authors = _first_ld(ld, "authors")
+    if isinstance(ld_authors, tuple):
+        st.set("authors", tuple(strip_roles(not_site(clean_authors(ld_authors)))), FieldOrigin.JSON_LD)
+    for key in AUTHOR_KEYS:
+        vals = meta.all(key)
+        if vals:
+            names = not_site(clean_authors(vals))
+            if names:
+                st.set("authors", tuple(names), FieldOrigin.META)
+                break
+    tail = [b for b in body_blocks[-6:] if b.text]
+    by_names, by_block = byline_authors(after + before, tail)
+    used: set[int] = set()
+    if by_block is not None:
+        used.add(by_block.node_id)
+    if by_names:
+        st.set("authors", tuple(strip_roles(by_names)), FieldOrigin.HEURISTIC)
+    if meta.rel_authors:
+        st.set("authors", tuple(not_site(clean_authors(meta.rel_authors[:5]))), FieldOrigin.META)
+    authors: tuple[str, ...] = tuple(st.fields.get("authors", ()))  # type: ignore[arg-type]
+
+    # ---- dates
+    cands: list[datepick.DateCandidate] = []
+
+    def add(raw: str | None, origin: FieldOrigin) -> None:
+        if raw:
+            c = datepick.parse(raw, origin, language=page_lang, timezone=timezone, now=now)
+            if c is not None:
+                cands.append(c)
+
+    for raw in ruled.date:
+        add(raw, FieldOrigin.RULES)
+    for obj in ld:
+        add(obj.published, FieldOrigin.JSON_LD)
+    for key in PUBLISHED_KEYS:
+        for raw in meta.all(key):
+            add(raw, FieldOrigin.META)
+    for raw in meta.time_datetimes[:3]:
+        add(raw, FieldOrigin.META)
+    date_texts = _visible_dates(before, after)
+    visible = datepick.find_visible(date_texts, language=page_lang, timezone=timezone, now=now)
+    if visible is not None:
+        for b in after + before:
+            if b.text == visible.raw:
+                used.add(b.node_id)
+                break
+    url_date = datepick.date_from_url(url, timezone, now)
+    if url_date is not None:
+        cands.append(url_date)
+    chosen = datepick.choose(cands, visible, timezone)
+    if chosen is not None:
+        st.set("published", chosen.value, chosen.origin)
+    upd: list[datepick.DateCandidate] = []
+    for obj in ld:
+        if obj.modified:
+            c = datepick.parse(obj.modified, FieldOrigin.JSON_LD, language=page_lang, timezone=timezone, now=now)
+            if c:
+                upd.append(c)
+    for key in MODIFIED_KEYS:
+        for raw in meta.all(key):
+            c = datepick.parse(raw, FieldOrigin.META, language=page_lang, timezone=timezone, now=now)
+            if c:
+                upd.append(c)
+    if upd:
+        st.set("updated", upd[0].value, upd[0].origin)
+
+    # ---- summary (the dek / description)
+    dek = _dek(after, used)
+    if ruled.summary:
+        st.set("summary", ruled.summary, FieldOrigin.RULES)
+    if dek is not None:
+        st.set("summary", dek.text, FieldOrigin.HEURISTIC)
+    desc = meta.first(("og:description", "description", "twitter:description", "dc.description"))
+    if desc and len(desc[1]) >= 30:
+        st.set("summary", desc[1], FieldOrigin.META)
+    ld_desc = _first_ld(ld, "description")
+    if isinstance(ld_desc, str) and len(ld_desc) >= 30:
+        st.set("summary", collapse(ld_desc), FieldOrigin.JSON_LD)
+
+    # ---- body clean-up
+    body_blocks = _tidy_body(body_blocks, title, authors, used, dek)
+    body_text = render_text(body_blocks)
+    if body_text:
+        st.set("body", True, body_origin)
+    if "summary" not in st.fields and body_text:
+        st.set("summary", first_sentences(body_blocks), FieldOrigin.HEURISTIC)
+
+    # ---- canonical url, image, tags
+    canon = meta.canonical or (meta.first(("og:url",)) or ("", ""))[1]
+    if canon:
+        try:
+            st.set("canonical_url", urljoin(url or "", canon), FieldOrigin.META)
+        except ValueError:
+            pass
+    image = (meta.first(("og:image", "og:image:url", "twitter:image")) or ("", ""))[1] or _first_ld(ld, "image")
+    if not image:
+        image = next((b.extra.get("src") for b in body_blocks if b.kind == "img"), None)
+    tags: list[str] = []
+    for key in ("article:tag", "parsely-tags", "news_keywords"):
+        for v in meta.all(key):
+            tags.extend(t.strip() for t in v.split(",") if t.strip())
+    if not tags:
+        kw = _first_ld(ld, "keywords")
+        if isinstance(kw, tuple):
+            tags.extend(kw)
+
+    published = st.fields.get("published")
+    updated = st.fields.get("updated")
+    return Article(
+        url=url,
+        canonical_url=_s(st.fields.get("canonical_url")),
+        title=_s(st.fields.get("title")),
+        authors=tuple(clean(a) for a in authors),
+        published=published if isinstance(published, datetime) else None,
+        updated=updated if isinstance(updated, datetime) else None,
+        language=_s(st.fields.get("language")),
+        summary=_s(st.fields.get("summary")),
+        body_text=body_text,
+        body_html=render_html(body_blocks),
+        tags=tuple(dict.fromkeys(clean(t)[:100] for t in tags[:20])),
+        image=_s(urljoin(url or "", image) if isinstance(image, str) and image else None),
+        blocked=False,
+        field_sources=dict(st.sources),
+    )
+
+
+def _s(value: object) -> str | None:
+    if isinstance(value, str):
+        v = collapse(value)
+        return v or None
+    return None
+
+
+def _tidy_body(
+    blocks: list[Block],
+    title: str | None,
+    authors: tuple[str, ...],
+    used: set[int],
+    dek: Block | None,
+) -> list[Block]:
+    """Drop the headline, byline/date lines, standing lines and a duplicated lead."""
+    title_key = _letters(title or "")
+    out: list[Block] = []
+    for i, b in enumerate(blocks):
+        if b.node_id in used and len(b.text) < 300:
+            continue
+        if b.kind.startswith("h") and title_key and _letters(b.text) == title_key:
+            continue
+        if i < 8 and b.kind == "h1":
+            continue
+        out.append(b)
+    out = trim_blocks(out, authors)
+    # the lead repeated as (the start of) the first paragraph
+    dek_key = _letters(dek.text) if dek is not None else ""
+    final: list[Block] = []
+    for i, b in enumerate(out):
+        key = _letters(b.text)
+        if key and i + 1 < len(out) and len(key) >= 40:
+            nxt = _letters(out[i + 1].text)
+            if nxt.startswith(key[: int(len(key) * 0.9)]) and len(nxt) > len(key):
+                continue
+        if dek_key and key == dek_key and any(
+            dek_key[:200] in _letters(o.text) for o in out if o is not b
+        ):
+            continue
+        final.append(b)
+    return final

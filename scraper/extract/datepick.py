@@ -1,0 +1,166 @@
+"""Which date wins: rules > JSON-LD > meta > ``<time>`` > the visible date line > the URL.
+
+Every candidate is parsed by :mod:`scraper.extract.dates` (ISO, RFC 822, month names, Jalali) and
+validated: a date it cannot parse, a zero date (``-0001-11-30``) or an implausible one (future,
+before 1990) loses. When a visible date line exists and the winner's day differs from it, a
+lower candidate on the visible day wins instead (the same instant written with two offsets), or
+the winner is re-expressed in the source's time zone when that moves it onto the visible day.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scraper.models import FieldOrigin
+
+__all__ = ["DateCandidate", "choose", "date_from_url", "find_visible", "parse"]
+
+_JALALI_HINT = re.compile(r"[\u06f0-\u06f9\u0660-\u0669]|^\s*1[34]\d\d\s*[/\-.]")
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})[/\-_]?(0[1-9]|1[0-2])[/\-_]?(0[1-9]|[12]\d|3[01])(?:/|[^\d]|$)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DateCandidate:
+    """A parsed date and where it came from."""
+
+    value: datetime
+    origin: FieldOrigin
+    has_time: bool
+    raw: str
+
+
+def _dates() -> Any:
+    """The dates module (written in parallel; absent or incomplete means no dates)."""
+    try:
+        mod = importlib.import_module("scraper.extract.dates")
+    except Exception:  # a half-written module must not break extraction
+        return None
+    return mod if hasattr(mod, "parse_date") else None
+
+
+def _zone(name: str | None) -> tzinfo:
+    if name:
+        try:
+            return ZoneInfo(name)
+        except Exception:
+            return UTC
+    return UTC
+
+
+def parse(
+    raw: str,
+    origin: FieldOrigin,
+    *,
+    language: str | None,
+    timezone: str | None,
+    now: datetime,
+) -> DateCandidate | None:
+    """One raw string as a validated candidate, or None."""
+    mod = _dates()
+    if mod is None or not raw or len(raw) > 200:
+        return None
+    try:
+        parsed = mod.parse_date(
+            raw,
+            language=language,
+            timezone=timezone,
+            prefer_jalali=bool(_JALALI_HINT.search(raw)),
+        )
+        if parsed is None or not mod.plausible(parsed.value, now=now):
+            return None
+    except Exception:
+        return None
+    return DateCandidate(parsed.value, origin, bool(parsed.has_time), raw)
+
+
+def find_visible(
+    texts: list[str], *, language: str | None, timezone: str | None, now: datetime
+) -> DateCandidate | None:
+    """The first plausible date in the date/byline lines near the headline."""
+    mod = _dates()
+    if mod is None:
+        return None
+    for text in texts:
+        if not text or len(text) > 300:
+            continue
+        try:
+            found = mod.find_dates(text, language=language, timezone=timezone)
+        except Exception:
+            continue
+        for parsed in found:
+            try:
+                ok = mod.plausible(parsed.value, now=now)
+            except Exception:
+                ok = False
+            if ok:
+                return DateCandidate(
+                    parsed.value, FieldOrigin.HEURISTIC, bool(parsed.has_time), text
+                )
+    return None
+
+
+def date_from_url(url: str | None, timezone: str | None, now: datetime) -> DateCandidate | None:
+    """``/2020/05/10/`` or ``/20200510`` in the URL path."""
+    if not url:
+        return None
+    m = _URL_DATE.search(url)
+    if not m:
+        return None
+    try:
+        value = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=_zone(timezone))
+    except ValueError:
+        return None
+    if value > now + timedelta(days=1) or value.year < 1990:
+        return None
+    return DateCandidate(value, FieldOrigin.URL, False, m.group(0))
+
+
+def _day(c: DateCandidate) -> str:
+    return c.value.date().isoformat()
+
+
+def choose(
+    candidates: list[DateCandidate], visible: DateCandidate | None, timezone: str | None
+) -> DateCandidate | None:
+    """The winning candidate (``candidates`` in priority order, ``visible`` the date line)."""
+    if not candidates:
+        return visible
+    best = candidates[0]
+    if visible is None:
+        return best
+    target = visible.value.date()
+    if best.value.date() == target:
+        return best
+    # a lower candidate on the visible day: the same instant, another offset
+    for cand in candidates[1:]:
+        if cand.origin in {FieldOrigin.URL} or cand.value.date() != target:
+            continue
+        if abs(cand.value - best.value) <= timedelta(hours=26):
+            return cand
+    if best.has_time and abs(best.value.date() - target) <= timedelta(days=1):
+        if timezone:
+            local = best.value.astimezone(_zone(timezone))
+            if local.date() == target:
+                return DateCandidate(local, best.origin, True, best.raw)
+        # the offset nearest to the written one that puts the instant on the visible day
+        off = best.value.utcoffset() or timedelta(0)
+        for hours in range(1, 15):
+            for sign in (1, -1):
+                new_off = off + sign * timedelta(hours=hours)
+                if not timedelta(hours=-12) <= new_off <= timedelta(hours=14):
+                    continue
+                from datetime import timezone as _tz
+
+                moved = best.value.astimezone(_tz(new_off))
+                if moved.date() == target:
+                    return DateCandidate(moved, best.origin, True, best.raw)
+    if best.origin is FieldOrigin.URL:
+        return visible
+    return best

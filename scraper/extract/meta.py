@@ -1,0 +1,176 @@
+"""``<meta>``/``<link>``/``<time>`` metadata: citation_*, OpenGraph, article:*, Dublin Core,
+parsely, Twitter cards, itemprop microdata.
+
+:class:`PageMeta` gathers every ``<meta>`` once (keys lower-cased) and offers ordered look-ups;
+the cascade decides which of them wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from scraper.extract.text import collapse
+
+__all__ = [
+    "AUTHOR_KEYS",
+    "DESCRIPTION_KEYS",
+    "MODIFIED_KEYS",
+    "PUBLISHED_KEYS",
+    "TITLE_KEYS",
+    "PageMeta",
+    "read_meta",
+]
+
+TITLE_KEYS = (
+    "citation_title",
+    "og:title",
+    "twitter:title",
+    "dc.title",
+    "dcterms.title",
+    "parsely-title",
+    "sailthru.title",
+    "headline",
+)
+AUTHOR_KEYS = (
+    "citation_author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "author",
+    "byl",
+    "twitter:creator",
+)
+PUBLISHED_KEYS = (
+    "article:published_time",
+    "citation_publication_date",
+    "citation_date",
+    "citation_online_date",
+    "parsely-pub-date",
+    "og:published_time",
+    "article:published",
+    "datepublished",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "dc.date.created",
+    "sailthru.date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publication_date",
+    "date",
+    "article.published",
+    "published-date",
+    "release_date",
+    "originalpublicationdate",
+    "cxenseparse:recs:publishtime",
+    "og:article:published_time",
+    "bt:pubdate",
+    "analyticsattributes.articledate",
+)
+MODIFIED_KEYS = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "dc.date.modified",
+    "last-modified",
+    "lastmod",
+)
+DESCRIPTION_KEYS = (
+    "og:description",
+    "description",
+    "twitter:description",
+    "dc.description",
+    "dcterms.abstract",
+    "citation_abstract",
+)
+
+
+@dataclass(slots=True)
+class PageMeta:
+    """Everything the ``<head>`` (and microdata in the body) says about the page."""
+
+    values: dict[str, list[str]] = field(default_factory=dict)
+    title_tag: str | None = None
+    canonical: str | None = None
+    lang: str | None = None
+    rel_authors: list[str] = field(default_factory=list)
+    time_datetimes: list[str] = field(default_factory=list)
+
+    def first(self, keys: tuple[str, ...]) -> tuple[str, str] | None:
+        """The first non-empty ``(key, value)`` in ``keys`` order."""
+        for key in keys:
+            for value in self.values.get(key, ()):
+                if value:
+                    return key, value
+        return None
+
+    def all(self, key: str) -> list[str]:
+        return [v for v in self.values.get(key, ()) if v]
+
+
+def _add(values: dict[str, list[str]], key: str, value: str | None) -> None:
+    if not key or value is None:
+        return
+    value = collapse(value)
+    if value:
+        values.setdefault(key.strip().lower(), []).append(value)
+
+
+def _itemprop_value(node: LexborNode) -> str | None:
+    attrs = node.attributes
+    for name in ("content", "datetime"):
+        if attrs.get(name):
+            return attrs.get(name)
+    if node.tag in {"meta", "link"}:
+        return attrs.get("href")
+    return node.text(deep=True)
+
+
+def read_meta(tree: LexborHTMLParser) -> PageMeta:
+    """Collect the page's metadata in one pass over ``meta``, ``link``, ``time`` and itemprops."""
+    meta = PageMeta()
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        content = attrs.get("content")
+        if content is None:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = attrs.get(attr)
+            if key:
+                for part in key.split():
+                    _add(meta.values, part, content)
+    for node in tree.css("[itemprop]:not(meta)"):
+        key = node.attributes.get("itemprop") or ""
+        low = key.lower()
+        if low in {"datepublished", "datemodified", "headline"}:
+            _add(meta.values, low, _itemprop_value(node))
+    title = tree.css_first("title")
+    if title is not None:
+        meta.title_tag = collapse(title.text(deep=True)) or None
+    for node in tree.css("link[rel][href]"):
+        rel = (node.attributes.get("rel") or "").lower().split()
+        href = node.attributes.get("href")
+        if "canonical" in rel and href and meta.canonical is None:
+            meta.canonical = href.strip()
+    for node in tree.css('a[rel~="author" i]'):
+        text = collapse(node.text(deep=True))
+        if text:
+            meta.rel_authors.append(text)
+    for node in tree.css("time[datetime]"):
+        value = node.attributes.get("datetime")
+        if value and value.strip():
+            meta.time_datetimes.append(value.strip())
+    root = tree.css_first("html")
+    if root is not None:
+        lang = root.attributes.get("lang") or root.attributes.get("xml:lang")
+        if lang and lang.strip():
+            meta.lang = lang.strip()
+    return meta

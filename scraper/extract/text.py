@@ -1,0 +1,72 @@
+"""Text hygiene shared by every extraction step.
+
+Everything that leaves the extractor goes through :func:`clean`: characters that XML 1.0 forbids
+(C0 controls other than tab/newline/carriage return, lone UTF-16 surrogates, U+FFFE/U+FFFF) are
+removed, because feed writers and databases choke on them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "clean",
+    "collapse",
+    "decode",
+    "normalize_words",
+    "words",
+]
+
+# XML 1.0 Char production, negated: control chars, surrogates, U+FFFE/U+FFFF.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_ZERO_WIDTH = re.compile("[\u200b\u200e\u200f\u2060\ufeff]")
+
+
+def clean(text: str) -> str:
+    """``text`` without XML-invalid characters, lone surrogates and zero-width marks."""
+    text = _XML_INVALID.sub("", text)
+    return _ZERO_WIDTH.sub("", text)
+
+
+def collapse(text: str) -> str:
+    """Clean ``text`` and collapse every run of whitespace to one space."""
+    return _WS.sub(" ", clean(text).replace("\xa0", " ")).strip()
+
+
+def words(text: str) -> list[str]:
+    """The ``\\w+`` tokens of ``text``, NFKC-normalised and case-folded."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def normalize_words(text: str) -> str:
+    """A comparison key: the words of ``text`` joined by single spaces."""
+    return " ".join(words(text))
+
+
+def decode(raw: bytes) -> str:
+    """Decode page bytes: BOM, strict UTF-8, a ``<meta charset>``, else cp1252 (lossy).
+
+    The fetcher normally hands us ``str``; this is the fallback for callers with bytes.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", "replace")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", "replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    m = _META_CHARSET.search(raw[:8192])
+    if m:
+        enc = m.group(1).decode("ascii", "ignore").lower()
+        if enc in {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"}:
+            enc = "cp1252"
+        try:
+            return raw.decode(enc, "replace")
+        except LookupError:
+            pass
+    return raw.decode("cp1252", "replace")
