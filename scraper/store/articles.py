@@ -1,0 +1,382 @@
+"""Articles, their tags and the dedup identity: the store side of ``extract -> dedup -> store``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql.elements import ColumnElement
+
+from scraper.models import Article, ArticleIdentity, Decision, SaveAction, StoredArticle
+from scraper.store.engine import Database
+from scraper.store.schema import article_tags, articles
+from scraper.store.types import (
+    ensure_aware,
+    iso_with_offset,
+    parse_iso,
+    simhash_from_db,
+    simhash_to_db,
+)
+
+__all__ = [
+    "CHUNK",
+    "article",
+    "articles_query",
+    "count_articles",
+    "duplicate_clusters",
+    "identity",
+    "save_article",
+    "simhashes",
+]
+
+CHUNK = 500  # ids / URLs per IN (...) list
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def clean_tags(tags: Iterable[str]) -> list[str]:
+    """Stripped, non-empty, first occurrence kept."""
+    seen: dict[str, None] = {}
+    for tag in tags:
+        t = tag.strip()
+        if t:
+            seen.setdefault(t, None)
+    return list(seen)
+
+
+def _content_values(
+    source_id: str, article: Article, decision: Decision, url: str
+) -> dict[str, Any]:
+    published = article.published
+    return {
+        "source_id": source_id,
+        "url": url,
+        "title": article.title,
+        "authors": list(article.authors),
+        "published": iso_with_offset(published),
+        "published_utc": published,
+        "updated": iso_with_offset(article.updated),
+        "language": article.language,
+        "summary": article.summary,
+        "body_text": article.body_text,
+        "body_html": article.body_html,
+        "image": article.image,
+        "content_hash": decision.content_hash,
+        "simhash": simhash_to_db(decision.simhash),
+        "field_sources": dict(article.field_sources),
+    }
+
+
+def _id_by_canonical(conn: Connection, canonical_url: str) -> int | None:
+    found = conn.execute(
+        select(articles.c.id).where(articles.c.canonical_url == canonical_url)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def _set_tags(conn: Connection, article_id: int, tags: Sequence[str]) -> None:
+    wanted = clean_tags(tags)
+    current = set(
+        conn.execute(
+            select(article_tags.c.tag).where(article_tags.c.article_id == article_id)
+        ).scalars()
+    )
+    stale = current - set(wanted)
+    if stale:
+        conn.execute(
+            delete(article_tags).where(
+                article_tags.c.article_id == article_id, article_tags.c.tag.in_(stale)
+            )
+        )
+    new = [{"article_id": article_id, "tag": t} for t in wanted if t not in current]
+    if new:
+        conn.execute(article_tags.insert(), new)
+
+
+def _insert_new(
+    db: Database,
+    conn: Connection,
+    values: dict[str, Any],
+    decision: Decision,
+    now: datetime,
+) -> int | None:
+    """Insert a new row; ``None`` when the canonical URL exists already (race or re-save)."""
+    stmt = (
+        db.insert(articles)
+        .values(
+            **values,
+            canonical_url=decision.canonical_url,
+            duplicate_of=decision.duplicate_of,
+            first_seen=now,
+            last_changed=now,
+            change_count=0,
+        )
+        .on_conflict_do_nothing(index_elements=[articles.c.canonical_url])
+        .returning(articles.c.id)
+    )
+    new_id = conn.execute(stmt).scalar_one_or_none()
+    return None if new_id is None else int(new_id)
+
+
+def _update_existing(
+    conn: Connection,
+    article_id: int,
+    values: dict[str, Any],
+    decision: Decision,
+    *,
+    count_change: bool,
+    now: datetime,
+) -> None:
+    changes: dict[str, Any] = dict(values)
+    changes.pop("source_id")  # an article belongs to the source that found it first
+    if decision.duplicate_of is not None and decision.duplicate_of != article_id:
+        changes["duplicate_of"] = decision.duplicate_of
+    if count_change:
+        changes["last_changed"] = now
+        changes["change_count"] = articles.c.change_count + 1
+    conn.execute(update(articles).where(articles.c.id == article_id).values(**changes))
+
+
+def save_article(
+    db: Database,
+    source_id: str,
+    article: Article,
+    decision: Decision,
+    *,
+    url: str,
+    tags: Sequence[str],
+    now: datetime,
+) -> int:
+    """Carry out ``decision`` in one transaction (row + tags); return the article id.
+
+    NEW inserts (first_seen = last_changed = now); UPDATED rewrites the content and, when
+    ``decision.count_change``, moves ``last_changed`` and bumps ``change_count``; UNCHANGED only
+    syncs the tags. Robust against a stale decision: a NEW whose canonical URL exists is applied
+    to that row (an update if the content hash differs, else nothing), an UPDATED/UNCHANGED whose
+    row is gone is inserted. The stored tags become exactly ``tags``.
+    """
+    ensure_aware(now, "now")
+    values = _content_values(source_id, article, decision, url)
+    with db.write() as conn:
+        article_id: int | None = None
+        if decision.action is SaveAction.NEW:
+            article_id = _insert_new(db, conn, values, decision, now)
+            if article_id is None:  # already stored: idempotent re-save
+                existing = _id_by_canonical(conn, decision.canonical_url)
+                assert existing is not None
+                article_id = existing
+                old_hash = conn.execute(
+                    select(articles.c.content_hash).where(articles.c.id == article_id)
+                ).scalar_one()
+                if old_hash != decision.content_hash:
+                    _update_existing(conn, article_id, values, decision, count_change=True, now=now)
+        else:
+            article_id = decision.article_id
+            if article_id is not None:
+                present = conn.execute(
+                    select(articles.c.id).where(articles.c.id == article_id)
+                ).scalar_one_or_none()
+                article_id = None if present is None else int(present)
+            if article_id is None:
+                article_id = _id_by_canonical(conn, decision.canonical_url)
+            if article_id is None:
+                article_id = _insert_new(db, conn, values, decision, now)
+                assert article_id is not None
+            elif decision.action is SaveAction.UPDATED:
+                _update_existing(
+                    conn,
+                    article_id,
+                    values,
+                    decision,
+                    count_change=decision.count_change,
+                    now=now,
+                )
+        _set_tags(conn, article_id, tags)
+        return article_id
+
+
+def identity(db: Database, canonical_url: str) -> ArticleIdentity | None:
+    """What dedup needs to know about the article stored under ``canonical_url``."""
+    with db.read() as conn:
+        row = (
+            conn.execute(
+                select(
+                    articles.c.id,
+                    articles.c.canonical_url,
+                    articles.c.content_hash,
+                    articles.c.simhash,
+                    articles.c.first_seen,
+                    articles.c.last_changed,
+                    articles.c.change_count,
+                    articles.c.duplicate_of,
+                ).where(articles.c.canonical_url == canonical_url)
+            )
+            .mappings()
+            .one_or_none()
+        )
+    if row is None:
+        return None
+    return ArticleIdentity(
+        id=row["id"],
+        canonical_url=row["canonical_url"],
+        content_hash=row["content_hash"],
+        simhash=simhash_from_db(row["simhash"]),
+        first_seen=row["first_seen"],
+        last_changed=row["last_changed"],
+        change_count=row["change_count"],
+        duplicate_of=row["duplicate_of"],
+    )
+
+
+def simhashes(db: Database) -> list[tuple[int, int]]:
+    """``(id, simhash)`` of every non-duplicate article that has a fingerprint, by id."""
+    with db.read() as conn:
+        rows = conn.execute(
+            select(articles.c.id, articles.c.simhash)
+            .where(articles.c.duplicate_of.is_(None), articles.c.simhash.is_not(None))
+            .order_by(articles.c.id)
+        ).all()
+    return [(int(i), int(h) + (1 << 64) if h < 0 else int(h)) for i, h in rows]
+
+
+def _tags_for(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    out: dict[int, list[str]] = {}
+    for part in chunks(ids):
+        for aid, tag in conn.execute(
+            select(article_tags.c.article_id, article_tags.c.tag)
+            .where(article_tags.c.article_id.in_(part))
+            .order_by(article_tags.c.article_id, article_tags.c.tag)
+        ):
+            out.setdefault(int(aid), []).append(tag)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _stored(row: RowMapping, tags: Mapping[int, tuple[str, ...]]) -> StoredArticle:
+    fs = row["field_sources"] or {}
+    return StoredArticle(
+        id=row["id"],
+        source_id=row["source_id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        title=row["title"],
+        authors=tuple(row["authors"] or ()),
+        published=parse_iso(row["published"]),
+        updated=parse_iso(row["updated"]),
+        language=row["language"],
+        summary=row["summary"],
+        body_text=row["body_text"],
+        body_html=row["body_html"],
+        tags=tags.get(row["id"], ()),
+        image=row["image"],
+        content_hash=row["content_hash"],
+        simhash=simhash_from_db(row["simhash"]),
+        duplicate_of=row["duplicate_of"],
+        first_seen=row["first_seen"],
+        last_changed=row["last_changed"],
+        field_sources=MappingProxyType(dict(fs)),
+    )
+
+
+_NEWEST_FIRST = (
+    articles.c.published_utc.desc().nulls_last(),
+    articles.c.first_seen.desc(),
+    articles.c.id.desc(),
+)
+
+
+def _materialise(conn: Connection, rows: Sequence[RowMapping]) -> list[StoredArticle]:
+    tags = _tags_for(conn, [r["id"] for r in rows])
+    return [_stored(r, tags) for r in rows]
+
+
+def articles_query(
+    db: Database,
+    *,
+    source_ids: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
+    include_duplicates: bool = False,
+    first_seen_from: datetime | None = None,
+    first_seen_to: datetime | None = None,
+    limit: int | None = None,
+) -> list[StoredArticle]:
+    """Stored articles, newest first (published, else first seen).
+
+    ``source_ids``/``tags`` filter when non-empty (tags: any of them); ``first_seen_from`` is
+    inclusive, ``first_seen_to`` exclusive; near-duplicates are left out unless asked for.
+    """
+    conds: list[ColumnElement[bool]] = []
+    if source_ids:
+        conds.append(articles.c.source_id.in_(list(source_ids)))
+    if tags:
+        conds.append(
+            exists().where(
+                article_tags.c.article_id == articles.c.id, article_tags.c.tag.in_(list(tags))
+            )
+        )
+    if not include_duplicates:
+        conds.append(articles.c.duplicate_of.is_(None))
+    if first_seen_from is not None:
+        conds.append(articles.c.first_seen >= ensure_aware(first_seen_from, "first_seen_from"))
+    if first_seen_to is not None:
+        conds.append(articles.c.first_seen < ensure_aware(first_seen_to, "first_seen_to"))
+    stmt = select(articles).where(*conds).order_by(*_NEWEST_FIRST)
+    if limit is not None:
+        stmt = stmt.limit(max(limit, 0))
+    with db.read() as conn:
+        rows = conn.execute(stmt).mappings().all()
+        return _materialise(conn, rows)
+
+
+def article(db: Database, article_id: int) -> StoredArticle | None:
+    """One stored article by id."""
+    with db.read() as conn:
+        row = conn.execute(select(articles).where(articles.c.id == article_id)).mappings().all()
+        found = _materialise(conn, row)
+    return found[0] if found else None
+
+
+def duplicate_clusters(db: Database) -> list[tuple[StoredArticle, list[StoredArticle]]]:
+    """Each first copy with its near-duplicates (oldest first); clusters newest first."""
+    with db.read() as conn:
+        dup_rows = (
+            conn.execute(
+                select(articles)
+                .where(articles.c.duplicate_of.is_not(None))
+                .order_by(articles.c.first_seen, articles.c.id)
+            )
+            .mappings()
+            .all()
+        )
+        if not dup_rows:
+            return []
+        first_ids = sorted({int(r["duplicate_of"]) for r in dup_rows})
+        first_rows: list[RowMapping] = []
+        for part in chunks(first_ids):
+            first_rows.extend(
+                conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all()
+            )
+        dups = _materialise(conn, dup_rows)
+        firsts = _materialise(conn, first_rows)
+    by_first: dict[int, list[StoredArticle]] = {}
+    for d in dups:
+        assert d.duplicate_of is not None
+        by_first.setdefault(d.duplicate_of, []).append(d)
+    firsts.sort(key=lambda a: (a.first_seen, a.id), reverse=True)
+    return [(f, by_first[f.id]) for f in firsts if f.id in by_first]
+
+
+def count_articles(db: Database, source_id: str | None = None) -> int:
+    """How many articles are stored (for one source, or all), duplicates included."""
+    stmt = select(func.count()).select_from(articles)
+    if source_id is not None:
+        stmt = stmt.where(articles.c.source_id == source_id)
+    with db.read() as conn:
+        return int(conn.execute(stmt).scalar_one())

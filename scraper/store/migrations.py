@@ -1,0 +1,163 @@
+"""Versioned schema migrations, applied in order when the store opens.
+
+Each migration runs in its own transaction and records itself in ``schema_version`` in that same
+transaction, so a crash leaves the database at the previous version, never half-way. The runner
+re-reads the version inside each transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
+transaction-scoped advisory lock), so two processes opening a fresh database at once apply each
+migration exactly once.
+
+Rule for writing migrations: a migration may create a table from :mod:`scraper.store.schema` only
+when no later migration alters that table; otherwise it carries a frozen copy of the table as it
+was at that version (see ``_SOURCES_V1``). ``tests/test_store_migrations.py`` checks that an
+upgraded database has exactly the tables, columns and indexes of a fresh one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+from scraper.errors import StoreError
+from scraper.store import schema
+from scraper.store.engine import Database
+from scraper.store.types import UTCDateTime
+
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "Migration", "current_version", "migrate"]
+
+# Any fixed 64-bit number: serialises migrations of all processes on one PostgreSQL server.
+_PG_ADVISORY_KEY = 7_361_044_220_915_001
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One step of the schema history."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+_frozen = MetaData(naming_convention=schema.metadata.naming_convention)
+
+# ``sources`` as migration 1 created it (migration 2 adds next_run, flags, last_report).
+_SOURCES_V1 = Table(
+    "sources",
+    _frozen,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("added", UTCDateTime, nullable=True),
+    Column("last_run", UTCDateTime, nullable=True),
+    Column("last_success", UTCDateTime, nullable=True),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+)
+
+
+def _add_column(conn: Connection, table: Table, name: str) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for a nullable column as ``schema.py`` defines it."""
+    column = table.c[name]
+    if not column.nullable:
+        raise ValueError(f"{table.name}.{name}: only nullable columns can be added this way")
+    prep = conn.dialect.identifier_preparer
+    type_sql = column.type.compile(dialect=conn.dialect)
+    conn.execute(
+        text(
+            f"ALTER TABLE {prep.format_table(table)} "
+            f"ADD COLUMN {prep.format_column(column)} {type_sql}"
+        )
+    )
+
+
+def _v1_ingest(conn: Connection) -> None:
+    _SOURCES_V1.create(conn)
+    for table in (schema.articles, schema.article_tags, schema.fetch_state, schema.runs):
+        table.create(conn)
+
+
+def _v2_service(conn: Connection) -> None:
+    for name in ("next_run", "flags", "last_report"):
+        _add_column(conn, schema.sources, name)
+    schema.locks.create(conn)
+
+
+def _v3_digest(conn: Connection) -> None:
+    schema.digest_ledger.create(conn)
+    schema.subscribers.create(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "ingest: sources, articles, tags, fetch state, runs", _v1_ingest),
+    Migration(2, "service: source schedule, flags, last report; locks", _v2_service),
+    Migration(3, "digest: delivery ledger, subscribers", _v3_digest),
+)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def _read_version(conn: Connection) -> int:
+    schema.schema_version.create(conn, checkfirst=True)
+    return int(
+        conn.execute(
+            select(func.coalesce(func.max(schema.schema_version.c.version), 0))
+        ).scalar_one()
+    )
+
+
+@contextmanager
+def _migration_tx(db: Database) -> Iterator[Connection]:
+    with db.write() as conn:
+        if db.is_postgres:
+            conn.execute(select(func.pg_advisory_xact_lock(_PG_ADVISORY_KEY)))
+        yield conn
+
+
+def current_version(db: Database) -> int:
+    """The version the database is at (0 for an empty database)."""
+    with _migration_tx(db) as conn:
+        return _read_version(conn)
+
+
+def migrate(db: Database, target: int | None = None) -> int:
+    """Apply every migration up to ``target`` (default: the latest); return the new version."""
+    goal = LATEST_VERSION if target is None else target
+    if not 0 <= goal <= LATEST_VERSION:
+        raise ValueError(f"no migration {goal} (latest is {LATEST_VERSION})")
+    version = current_version(db)
+    if version > LATEST_VERSION:
+        raise StoreError(
+            f"the database schema is at version {version}, newer than this program "
+            f"knows ({LATEST_VERSION})",
+            hint="upgrade thinktank-digest or point database_url at another database",
+        )
+    for migration in MIGRATIONS:
+        if migration.version > goal or migration.version <= version:
+            continue
+        with _migration_tx(db) as conn:
+            if _read_version(conn) >= migration.version:
+                continue  # another process applied it meanwhile
+            migration.apply(conn)
+            conn.execute(
+                insert(schema.schema_version).values(
+                    version=migration.version,
+                    description=migration.description,
+                    applied=datetime.now(UTC),
+                )
+            )
+    return current_version(db)
