@@ -1,0 +1,37 @@
+"""Discovery: which article URLs a source offers now (listing pages, sitemaps, feeds together).
+
+The parsers (:func:`links_from_listing`, :func:`page_urls`, :func:`parse_sitemap`,
+:func:`links_from_feed`, :func:`url_allowed`) are pure. :func:`discover` is the I/O edge: it
+reads every way a source configures through the fetcher, merges the candidates and decides
+what is worth fetching (:func:`select`, pure). A failing page is one line of
+``Discovery.errors``; the other ways go on.
+"""
+
+from __future__ import annotations
+
+from scraper.discover._types import Candidate, DiscoveryError
+from scraper.discover.driver import Discovery, Fetches, discover, select
+from scraper.discover.feed import links_from_feed
+from scraper.discover.filters import registrable_domain, same_site, url_allowed
+from scraper.discover.listing import ListingPage, absolute_url, links_from_listing, page_urls
+from scraper.discover.sitemap import Sitemap, parse_sitemap, parse_w3c_datetime
+
+__all__ = [
+    "Candidate",
+    "Discovery",
+    "DiscoveryError",
+    "Fetches",
+    "ListingPage",
+    "Sitemap",
+    "absolute_url",
+    "discover",
+    "links_from_feed",
+    "links_from_listing",
+    "page_urls",
+    "parse_sitemap",
+    "parse_w3c_datetime",
+    "registrable_domain",
+    "same_site",
+    "select",
+    "url_allowed",
+]
