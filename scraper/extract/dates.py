@@ -13,7 +13,8 @@ Order of decisions for one date:
 3. the text's own offset or zone wins; else the `timezone` argument (IANA name, applied with
    `zoneinfo`, so Iran's DST until 2022 gives +04:30); else UTC.  A date without a time of day is
    midnight in that zone.  Wall times that do not exist (DST gaps) are moved forward to a real one;
-4. anything invalid (30 February, 25:61, +99:00) gives None; no function raises on any input.
+4. an impossible date (30 February, 30 Esfand 1399) gives None, an impossible time or offset
+   (25:61, +99:00) is left unread; no function raises on any input.
 """
 
 from __future__ import annotations
@@ -209,20 +210,16 @@ def _month_table(code: str | None) -> MonthTable:
     return table
 
 
-def _lookup(table: MonthTable, word: str, *, first: bool) -> tuple[int, str] | None:
+def _lookup(table: MonthTable, word: str) -> tuple[int, str] | None:
     key = _key(word)
-    found = table.get(key) or table.get(_strip_marks(key))
-    if found is None and " " in key:
-        part = key.split(" ")[0 if first else -1]
-        found = table.get(part) or table.get(_strip_marks(part))
-    return found
+    return table.get(key) or table.get(_strip_marks(key))
 
 
 # --- time zones ------------------------------------------------------------------------------
 
 _NAMED_ZONES: Final[dict[str, str | float]] = {
     "Z": 0, "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2,
-    "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "IRST": 3.5, "IRDT": 4.5, "IST": 5.5,
+    "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "IRST": 3.5, "IRDT": 4.5,
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
     "ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
     "PT": "America/Los_Angeles",
@@ -318,7 +315,7 @@ _PATTERNS: Final = (
         "dmy",
         re.compile(
             rf"(?<![\w.])(?P<date>(?P<d>\d{{1,2}}){_SUFFIX}\.?[\s-]*(?:(?:de|of)\s+)?"
-            rf"(?P<mon>{_WORD}(?:\s{_WORD})?)\.?,?[\s-]*(?:(?:de|del)\s+)?{_YEAR4}){_TIME}",
+            rf"(?P<mon>{_WORD}(?:\s{_WORD})??)\.?,?[\s-]*(?:(?:de|del)\s+)?{_YEAR4}){_TIME}",
             _FLAGS,
         ),
     ),
@@ -376,15 +373,17 @@ def _ymd(kind: str, m: re.Match[str], ctx: _Context) -> tuple[int, int, int, str
         return year, month, day, JALALI if year in JALALI_YEARS else GREGORIAN
     if kind == "num":
         a, b, raw = int(g["a"]), int(g["b"]), g["y"]
+        if len(raw) == 2 and (len(g["a"]) != 2 or len(g["b"]) != 2):
+            return None  # "3.10.12" is a version number more often than a date
         if len(raw) == 2 and ctx.prefer_jalali and (a > 31 or b <= 12):
             return _two_digit_year(a, True), b, int(raw), JALALI
         year = int(raw) if len(raw) == 4 else _two_digit_year(int(raw), False)
-        month_first = ctx.month_first and g["s"] != "."
+        month_first = ctx.month_first and g["s"] != "." and year not in JALALI_YEARS
         if (month_first and a > 12 >= b) or (not month_first and b > 12 >= a):
             month_first = not month_first
         month, day = (a, b) if month_first else (b, a)
         return year, month, day, JALALI if year in JALALI_YEARS else GREGORIAN
-    found = _lookup(ctx.table, g["mon"], first=kind == "dmy")
+    found = _lookup(ctx.table, g["mon"])
     if found is None:
         return None
     year = int(g["y"])
@@ -394,20 +393,20 @@ def _ymd(kind: str, m: re.Match[str], ctx: _Context) -> tuple[int, int, int, str
     return year, month, int(g["d"]), calendar
 
 
-def _time_of_day(m: re.Match[str]) -> tuple[bool, time | None]:
-    """(valid, time) for the time in the match; (True, None) when there is none."""
+def _time_of_day(m: re.Match[str]) -> time | None:
+    """The time of day in the match; None when there is none or it is impossible."""
     if m.group("time") is None:
-        return True, None
+        return None
     hour, minute, second = int(m.group("hh")), int(m.group("mi")), int(m.group("ss") or 0)
     ampm = m.group("ampm")
     if ampm:
         if not 1 <= hour <= 12:
-            return False, None
+            return None
         pm = ampm.lower().startswith(_PM)
         hour = (hour % 12) + (12 if pm else 0)
     if hour > 23 or minute > 59 or second > 60:
-        return False, None
-    return True, time(hour, minute, min(second, 59))
+        return None
+    return time(hour, minute, min(second, 59))
 
 
 def _to_gregorian(year: int, month: int, day: int, calendar: str) -> date | None:
@@ -417,8 +416,8 @@ def _to_gregorian(year: int, month: int, day: int, calendar: str) -> date | None
                 return None
             converted: date = jdatetime.date(year, month, day).togregorian()
             return converted
-        if year < 1000:
-            return None
+        if year <= JALALI_YEARS[-1]:
+            return None  # never a Gregorian 1399 (and no think tank wrote before 1500)
         return date(year, month, day)
     except (ValueError, OverflowError, TypeError):
         return None
@@ -432,9 +431,9 @@ def _from_match(
     if parts is None:
         return None
     day = _to_gregorian(*parts)
-    valid, clock = _time_of_day(m)
-    if day is None or not valid:
+    if day is None:
         return None
+    clock = _time_of_day(m)  # an impossible "time" (a duration, 25:61) is left unread
     end, zone, explicit = m.end("date"), ctx.zone, False
     if clock is not None:
         end = m.end("time")
@@ -487,8 +486,8 @@ def _dateparser(
     text: str, ctx: _Context, code: str | None, relative_to: datetime | None = None
 ) -> ParsedDate | None:
     stripped = text.strip()
-    if not stripped or len(stripped) > MAX_DATEPARSER_CHARS or stripped.isdigit():
-        return None
+    if len(stripped) > MAX_DATEPARSER_CHARS or not any(c.isalpha() for c in stripped):
+        return None  # numeric shapes are the regexes' job: dateparser would guess at them
     base: datetime | None = None
     if relative_to is not None:
         anchor = relative_to if relative_to.tzinfo else relative_to.replace(tzinfo=UTC)
@@ -508,8 +507,7 @@ def _dateparser(
     if not has_time and not explicit:
         parsed = datetime.combine(parsed.date(), time())
     value = parsed if explicit else _localize(parsed, ctx.zone)
-    year = value.year
-    if year < 1000 or (year in JALALI_YEARS and base is None):
+    if value.year <= JALALI_YEARS[-1]:
         return None  # dateparser reads 1399/02/21 as Gregorian 1399: never accept that
     return ParsedDate(value, has_time, GREGORIAN, stripped, explicit)
 
