@@ -33,7 +33,9 @@ _SUFFIX = re.compile(
 _ROLE_WORDS = re.compile(
     r"\b(?:senior|fellow|director|president|professor|editor|correspondent|reporter|staff"
     r"|chair|head|office|communications|analyst|researcher|associate|manager|program|center"
-    r"|institute|university|department|ceo|founder|host|contributor|columnist|writer|vice)\b",
+    r"|institute|university|department|ceo|founder|host|contributor|columnist|writer|vice"
+    r"|visiting|nonresident|non-resident|adjunct|distinguished|assistant|deputy|executive|chief"
+    r"|former|research|professor|lecturer|member|coordinator|officer|specialist)\b",
     re.I,
 )
 _NOT_NAME = re.compile(
@@ -96,17 +98,51 @@ def clean_authors(values: Iterable[str]) -> list[str]:
     return out
 
 
-_BYLINE_HINT = re.compile(r"author|byline|writer|contributor|creator|byl\b|expert", re.I)
+_BYLINE_HINT = re.compile(
+    r"author|byline|writer|contributor|creator|byl\b|expert|people|person|speaker|scholar", re.I
+)
+_NAME_HINT = re.compile(r"author|byline|people|person|name|meta|info|contributor|expert", re.I)
 _BIO_HINT = re.compile(r"bio|about|related|comment|footer|share|social", re.I)
+_STOP = frozenset(
+    "the a an of on in for to with from at by is are was be listen read more min share related"
+    " about home news podcast podcasts video watch print email follow subscribe menu search"
+    " comments comment download pdf report commentary analysis article articles view views"
+    " event events page new latest top story stories sign up log login research program"
+    " policy foreign global world economy economic security institute center centre key"
+    " takeaways summary highlights contents introduction conclusion background overview".split()
+)
+_TRAILING_AND = re.compile(r"[\s,;]*(?:\band\b|&|،|و)?[\s,;]*$", re.I)
+
+
+def _bare_name(text: str) -> str | None:
+    """A line that is only a person's name (``John W. McArthur, and``)."""
+    if len(text) > 60:
+        return None
+    t = _TRAILING_AND.sub("", _BY.sub("", collapse(text)))
+    if not looks_like_name(t) or not 2 <= len(t.split()) <= 5:
+        return None
+    if any(w.casefold().strip(".,") in _STOP for w in t.split()):
+        return None
+    return t
+
+
+def _add_names(out: list[str], names: Iterable[str]) -> None:
+    keys = [normalize_words(n) for n in out]
+    for name in names:
+        k = normalize_words(name)
+        if not k or any(k == o or k.startswith(o + " ") for o in keys):
+            continue
+        out.append(name)
+        keys.append(k)
 
 
 def byline_authors(
-    region: Sequence[Block], tail: Sequence[Block]
-) -> tuple[list[str], Block | None]:
-    """Authors from the lines near the headline; the block they came from.
+    region: Sequence[Block], tail: Sequence[Block], date_ids: frozenset[int] = frozenset()
+) -> tuple[list[str], list[Block]]:
+    """Authors from the lines near the headline, and the blocks they came from.
 
-    ``region`` are the blocks just around the headline, ``tail`` the last blocks of the body
-    (where a signature line confirms a bare-name byline).
+    ``region`` are the blocks just after (then before) the headline, ``tail`` the last blocks of
+    the body (where a signature line confirms a bare-name byline), ``date_ids`` the date line.
     """
     # 1. an explicit "By ..." line
     for b in region:
@@ -115,23 +151,42 @@ def byline_authors(
         if _BY.match(b.text) and not re.match(r"^(?:from|by)\s+(?:the|our|a|an)\b", b.text, re.I):
             names = clean_authors([b.text])
             if names:
-                return names, b
-    # 2. an element whose class/itemprop says author/byline
-    for b in region:
-        if len(b.text) > 150 or not _BYLINE_HINT.search(b.hints) or _BIO_HINT.search(b.hints[:60]):
+                return strip_roles(names), [b]
+    # 2. name lines and author-classed elements next to each other under the headline
+    names: list[str] = []
+    used: list[Block] = []
+    hinted = False
+    near_date = False
+    for i, b in enumerate(region[:24]):
+        if len(b.text) > 250:
+            break
+        if b.kind in {"img", "h1", "h2", "h3", "h4"} or _BIO_HINT.search(b.hints[:80]):
             continue
-        names = clean_authors([b.text])
-        if names and len(names) <= 8:
-            return names, b
+        bare = _bare_name(b.text)
+        if bare is not None:
+            _add_names(names, [bare])
+            used.append(b)
+            hinted = hinted or bool(_NAME_HINT.search(b.hints))
+            window = region[max(0, i - 3) : i + 4]
+            near_date = near_date or any(x.node_id in date_ids for x in window)
+        elif _BYLINE_HINT.search(b.hints) and len(b.text) <= 200:
+            found = strip_roles(clean_authors([b.text]))
+            if found:
+                _add_names(names, found)
+                used.append(b)
+                hinted = True
+    if names and (hinted or near_date) and len(names) <= 8:
+        return names, used
     # 3. a bare name that comes back as the signature at the end
     tail_keys = [normalize_words(t.text) for t in tail if t.text and len(t.text) <= 200]
     for b in region:
-        if len(b.text) > 60 or not looks_like_name(b.text) or len(b.text.split()) < 2:
+        bare = _bare_name(b.text)
+        if bare is None:
             continue
-        key = normalize_words(b.text)
+        key = normalize_words(bare)
         if any(t == key or t.startswith(key + " ") for t in tail_keys):
-            return [collapse(b.text)], b
-    return [], None
+            return [bare], [b]
+    return [], []
 
 
 def strip_roles(names: Sequence[str]) -> list[str]:

@@ -133,20 +133,7 @@ def find_body(
     top, top_score = _pick(scores)
     if top is None:
         return BodyResult(walk(body, base_url), body)
-    # climb while the parent is nearly as good (the text is split over sibling divs)
-    for _ in range(3):
-        parent = top.parent
-        if parent is None or parent.tag in {"html", "body"}:
-            break
-        entry = scores.get(parent.mem_id)
-        if entry is None:
-            break
-        ptext = _text_len(parent)
-        pscore = entry[1] * (1.0 - _link_density(parent, ptext))
-        if pscore >= top_score * 0.95 and ptext <= _text_len(top) * 2.5:
-            top, top_score = parent, pscore
-        else:
-            break
+    top, top_score = _common_ancestor(top, top_score, scores)
     # siblings that look like more of the article
     parent = top.parent
     chosen: list[LexborNode] = [top]
@@ -162,6 +149,10 @@ def find_body(
                 text_len = _text_len(sib)
                 ld = _link_density(sib, text_len)
                 s = entry[1] * (1.0 - ld) if entry else 0.0
+                if sib.attributes.get("class") and sib.attributes.get("class") == top.attributes.get(
+                    "class"
+                ):
+                    s += top_score * 0.2
                 if s >= threshold or (
                     sib.tag == "p"
                     and ((text_len > 80 and ld < 0.25) or (0 < text_len <= 80 and ld == 0))
@@ -173,6 +164,40 @@ def find_body(
     for node in chosen:
         blocks.extend(walk(node, base_url))
     return BodyResult(_drop_link_lists(blocks), top)
+
+
+def _common_ancestor(
+    top: LexborNode, top_score: float, scores: dict[int, tuple[LexborNode, float]]
+) -> tuple[LexborNode, float]:
+    """Readability's rule: when other strong candidates share an ancestor with the winner
+    (the article is split over sibling blocks), the ancestor is the article."""
+    ranked: list[tuple[float, LexborNode]] = []
+    for node, raw in scores.values():
+        if node.mem_id == top.mem_id:
+            continue
+        final = raw * (1.0 - _link_density(node, _text_len(node)))
+        if final >= top_score * 0.75:
+            ranked.append((final, node))
+    ranked.sort(key=lambda x: -x[0])
+    others = [n for _, n in ranked[:4]]
+    if len(others) < 2:
+        return top, top_score
+    chains: list[set[int]] = []
+    for other in others:
+        ids: set[int] = set()
+        p = other.parent
+        while p is not None and p.tag not in {"html", "body"}:
+            ids.add(p.mem_id)
+            p = p.parent
+        chains.append(ids)
+    ancestor = top.parent
+    while ancestor is not None and ancestor.tag not in {"html", "body"}:
+        inside = sum(1 for c in chains if ancestor.mem_id in c)
+        if inside >= 2:
+            entry = scores.get(ancestor.mem_id)
+            return ancestor, max(top_score, entry[1] if entry else top_score)
+        ancestor = ancestor.parent
+    return top, top_score
 
 
 def _drop_link_lists(blocks: list[Block]) -> list[Block]:

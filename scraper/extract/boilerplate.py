@@ -113,8 +113,8 @@ def prune(tree: LexborHTMLParser, keep: frozenset[int] = frozenset()) -> None:
         if node.tag in _PROTECT_TAGS or _contains_any(node, protected):
             continue
         text_len = len(node.text(deep=True, separator=" ", strip=True))
-        if node.tag == "header" and text_len > 0.5 * total:
-            continue
+        if node.tag in {"header", "form"} and text_len > 0.5 * total:
+            continue  # ASP.NET wraps the whole page in one <form>
         node.decompose()
     for node in tree.css("[class], [id]"):
         if node.tag in _PROTECT_TAGS or not _is_furniture(node):
@@ -150,6 +150,8 @@ _DISCLAIMER = re.compile(
     r"|(?:do|does)\s+not\s+(?:purport\s+to\s+|necessarily\s+)?(?:reflect|represent)"
     r"\s+the\s+(?:opinions?|views?|position|policy|policies)"
     r"|is\s+committed\s+to\s+quality,\s+independence,?\s+and\s+impact"
+    r"|does\s+not\s+take\s+(?:specific\s+)?(?:policy\s+)?positions"
+    r"|(?:commentary|this\s+\w+)\s+is\s+produced\s+by\s+the\b"
     r"|all\s+rights\s+reserved|©\s*\d{4}|copyright\s+(?:©\s*)?\d{4}",
     re.I,
 )

@@ -94,7 +94,7 @@ def _region(blocks: list[Block], idx: int | None, first_body: int | None) -> tup
         return blocks[max(0, first_body - 12) : first_body], blocks[first_body : first_body + 2]
     before = blocks[max(0, idx - 4) : idx]
     after: list[Block] = []
-    for b in blocks[idx + 1 : idx + 16]:
+    for b in blocks[idx + 1 : idx + 26]:
         if len(b.text) > 600:
             break
         after.append(b)
@@ -169,14 +169,10 @@ def run(
         st.set("title", title, title_origin)
     idx = _title_index(all_blocks, title)
 
-    # ---- body (on a pruned copy of the tree)
-    body_tree = LexborHTMLParser(text) if ruled.body is None else tree
+    # ---- body (the same tree, pruned of furniture now that the metadata is read)
     if ruled.body is None:
-        apply_removals(body_tree, rules)
-        for node in body_tree.css(_NOISE_TAGS):
-            node.decompose()
-        prune(body_tree)
-        result = find_body(body_tree, base)
+        prune(tree)
+        result = find_body(tree, base)
         body_origin = FieldOrigin.HEURISTIC
     else:
         result = find_body(tree, base, ruled.body)
@@ -211,12 +207,18 @@ def run(
                 st.set("authors", tuple(names), FieldOrigin.META)
                 break
     tail = [b for b in body_blocks[-6:] if b.text]
-    by_names, by_block = byline_authors(after + before, tail)
+    date_texts = _visible_dates(before, after)
+    visible = datepick.find_visible(date_texts, language=page_lang, timezone=timezone, now=now)
     used: set[int] = set()
-    if by_block is not None:
-        used.add(by_block.node_id)
+    if visible is not None:
+        for b in after + before:
+            if b.text == visible.raw:
+                used.add(b.node_id)
+                break
+    by_names, by_blocks = byline_authors(after + before, tail, frozenset(used))
+    used.update(b.node_id for b in by_blocks)
     if by_names:
-        st.set("authors", tuple(strip_roles(by_names)), FieldOrigin.HEURISTIC)
+        st.set("authors", tuple(by_names), FieldOrigin.HEURISTIC)
     if meta.rel_authors:
         st.set("authors", tuple(not_site(clean_authors(meta.rel_authors[:5]))), FieldOrigin.META)
     authors: tuple[str, ...] = tuple(st.fields.get("authors", ()))  # type: ignore[arg-type]
@@ -239,13 +241,6 @@ def run(
             add(raw, FieldOrigin.META)
     for raw in meta.time_datetimes[:3]:
         add(raw, FieldOrigin.META)
-    date_texts = _visible_dates(before, after)
-    visible = datepick.find_visible(date_texts, language=page_lang, timezone=timezone, now=now)
-    if visible is not None:
-        for b in after + before:
-            if b.text == visible.raw:
-                used.add(b.node_id)
-                break
     url_date = datepick.date_from_url(url, timezone, now)
     if url_date is not None:
         cands.append(url_date)
