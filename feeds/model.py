@@ -1,0 +1,273 @@
+"""What a feed is made of, independent of the format it is written in.
+
+:class:`FeedSpec` describes one feed (which articles, its titles and URLs); :func:`feed_entries`
+turns stored articles into :class:`EntryView` values that both the Atom writer
+(``feeds.atom``) and the JSON Feed writer (``feeds.jsonfeed``) render. Pure: no I/O, no clock.
+
+Identity: an entry's id is ``urn:uuid:`` + UUID5(URL namespace, canonical URL), so it never
+changes for an article; a feed's id is the UUID5 of its ``self`` URL.
+
+Determinism: entries are sorted newest first (published, else first seen; then id), the
+feed's ``updated`` is the newest entry's ``updated`` (the article's ``last_changed``) and, for a
+feed without entries, the fixed :data:`EMPTY_FEED_UPDATED` (1970-01-01T00:00:00Z) rather than
+the clock, so the same articles always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Literal
+from urllib.parse import urlsplit
+
+from feeds.sanitize import clean_xml_text, sanitize_html
+from scraper.models import StoredArticle
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "EMPTY_FEED_UPDATED",
+    "GENERATOR_NAME",
+    "GENERATOR_URI",
+    "SOURCE_SCHEME",
+    "TAG_SCHEME",
+    "EntryView",
+    "FeedKind",
+    "FeedSpec",
+    "entry_id",
+    "feed_entries",
+    "feed_updated",
+    "rfc3339",
+]
+
+FeedKind = Literal["all", "source", "tag", "filtered"]
+
+DEFAULT_BASE_URL = "http://localhost:8080"
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+GENERATOR_NAME = "thinktank-digest"
+GENERATOR_URI = "https://github.com/thinktank-digest/thinktank-digest"
+TAG_SCHEME = "tag:thinktank-digest,2025:tag"
+SOURCE_SCHEME = "tag:thinktank-digest,2025:source"
+SUMMARY_CHARS = 300
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One feed: what it selects and how it presents itself.
+
+    ``kind``/``key`` name it (``("source", "csis")``, ``("all", "all")``...). ``self_url`` is
+    where the Atom file is served, ``json_url`` where its JSON Feed twin is (if any),
+    ``alternate_url`` a web page about it. ``icon`` is an absolute URL or ``None``; ``author``
+    is the feed-level author, used by readers for entries without one (we always give one).
+    Only ``source`` feeds show near-duplicates (linked to their first copy).
+    """
+
+    kind: FeedKind
+    key: str
+    title: str
+    self_url: str
+    alternate_url: str
+    subtitle: str | None = None
+    icon: str | None = None
+    author: str = GENERATOR_NAME
+    language: str | None = None
+    json_url: str | None = None
+
+    @property
+    def id(self) -> str:
+        """A stable ``urn:uuid:`` for the feed, derived from its ``self`` URL."""
+        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, self.self_url))
+
+    @property
+    def include_duplicates(self) -> bool:
+        return self.kind == "source"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """One entry ready to write: every string XML-clean, ``content_html`` sanitised.
+
+    ``categories`` are ``(term, scheme, label)``; ``related_url``/``related_title`` point at the
+    first copy when this entry is a near-duplicate.
+    """
+
+    id: str
+    title: str
+    url: str
+    authors: tuple[str, ...]
+    published: datetime | None
+    updated: datetime
+    summary: str | None
+    content_html: str
+    categories: tuple[tuple[str, str, str | None], ...]
+    source_id: str
+    source_name: str
+    source_url: str | None
+    language: str | None
+    image: str | None = None
+    related_url: str | None = None
+    related_title: str | None = None
+
+
+def entry_id(canonical_url: str) -> str:
+    """The entry id of an article: ``urn:uuid:`` UUID5 of its canonical URL (never changes)."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, canonical_url))
+
+
+def rfc3339(dt: datetime) -> str:
+    """``dt`` as RFC 3339 with its own offset (naive means UTC), whole seconds."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.replace(microsecond=0).isoformat()
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None or dt.utcoffset() is None else dt
+
+
+def _origin(url: str) -> str | None:
+    """``scheme://host/`` of an absolute http(s) URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme in {"http", "https"} else None
+
+
+def _line(text: str | None) -> str:
+    """One line of XML-clean text (whitespace collapsed)."""
+    return _WS.sub(" ", clean_xml_text(text or "")).strip()
+
+
+@lru_cache(maxsize=16384)
+def _sanitized(body_html: str, base_url: str) -> str:
+    # Pure and costly; the same article appears in several feeds of one build.
+    return sanitize_html(body_html, base_url)
+
+
+def _text_to_html(text: str) -> str:
+    paras = [p.strip() for p in re.split(r"\n\s*\n", clean_xml_text(text)) if p.strip()]
+    return "".join(f"<p>{html.escape(p)}</p>" for p in paras)
+
+
+def _summary(article: StoredArticle) -> str | None:
+    text = _line(article.summary)
+    if not text:
+        text = _line(article.body_text)
+        if len(text) > SUMMARY_CHARS:
+            cut = text[:SUMMARY_CHARS].rsplit(" ", 1)[0]
+            text = cut.rstrip(" ,.;:") + "…"
+    return text or None
+
+
+_LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def _language(value: str | None) -> str | None:
+    """A BCP 47-shaped language tag, or ``None``."""
+    text = (value or "").strip()
+    return text if _LANG_TAG.match(text) else None
+
+
+def _sort_key(a: StoredArticle) -> tuple[datetime, int]:
+    return (_aware(a.published or a.first_seen), a.id)
+
+
+def _authors(article: StoredArticle, source_name: str) -> tuple[str, ...]:
+    names: list[str] = []
+    folded: set[str] = set()
+    for name in article.authors:
+        clean = _line(name)
+        if clean and clean.casefold() not in folded:
+            folded.add(clean.casefold())
+            names.append(clean)
+    return tuple(names) or (source_name,)
+
+
+def _entry(
+    article: StoredArticle,
+    *,
+    source_names: Mapping[str, str],
+    source_links: Mapping[str, str],
+    original: StoredArticle | None,
+) -> EntryView:
+    source_name = _line(source_names.get(article.source_id)) or article.source_id
+    url = clean_xml_text(article.url.strip() or article.canonical_url)
+    content = _sanitized(article.body_html, url) if article.body_html.strip() else ""
+    if not content:
+        content = _text_to_html(article.body_text)
+    related_url = related_title = None
+    if original is not None:
+        related_url = clean_xml_text(original.url)
+        related_title = _line(original.title) or related_url
+        first_source = _line(source_names.get(original.source_id)) or original.source_id
+        note = (
+            f'<p><em>Also published by {html.escape(first_source)}: <a href="'
+            f'{html.escape(related_url)}" rel="noopener noreferrer">'
+            f"{html.escape(related_title)}</a> (first copy).</em></p>"
+        )
+        content = note + content
+    categories: list[tuple[str, str, str | None]] = []
+    for tag in dict.fromkeys(_line(t) for t in article.tags):
+        if tag:
+            categories.append((tag, TAG_SCHEME, None))
+    categories.append((article.source_id, SOURCE_SCHEME, source_name))
+    return EntryView(
+        id=entry_id(article.canonical_url),
+        title=_line(article.title) or url,
+        url=url,
+        authors=_authors(article, source_name),
+        published=_aware(article.published) if article.published else None,
+        updated=_aware(article.last_changed),
+        summary=_summary(article),
+        content_html=content,
+        categories=tuple(categories),
+        source_id=article.source_id,
+        source_name=source_name,
+        source_url=source_links.get(article.source_id) or _origin(url),
+        language=_language(article.language),
+        image=clean_xml_text(article.image) if article.image else None,
+        related_url=related_url,
+        related_title=related_title,
+    )
+
+
+def feed_entries(
+    spec: FeedSpec,
+    articles: Sequence[StoredArticle],
+    *,
+    source_names: Mapping[str, str],
+    source_links: Mapping[str, str] | None = None,
+    originals: Mapping[int, StoredArticle] | None = None,
+) -> list[EntryView]:
+    """The entries of ``spec`` from ``articles``, newest first.
+
+    Near-duplicates (``duplicate_of`` set) are left out unless the feed is a source feed; there
+    they carry a link to their first copy when ``originals`` has it. Two articles with the same
+    canonical URL give one entry (the first in order).
+    """
+    links = source_links or {}
+    firsts = originals or {}
+    out: list[EntryView] = []
+    seen: set[str] = set()
+    for article in sorted(articles, key=_sort_key, reverse=True):
+        if article.duplicate_of is not None and not spec.include_duplicates:
+            continue
+        if article.canonical_url in seen:
+            continue
+        seen.add(article.canonical_url)
+        original = firsts.get(article.duplicate_of) if article.duplicate_of is not None else None
+        out.append(
+            _entry(article, source_names=source_names, source_links=links, original=original)
+        )
+    return out
+
+
+def feed_updated(entries: Sequence[EntryView]) -> datetime:
+    """The newest entry's ``updated``, or :data:`EMPTY_FEED_UPDATED` for an empty feed."""
+    if not entries:
+        return EMPTY_FEED_UPDATED
+    return max(entries, key=lambda e: e.updated.astimezone(UTC)).updated

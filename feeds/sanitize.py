@@ -1,0 +1,130 @@
+"""Make text and HTML safe for feeds: XML-clean strings and allow-listed, absolute HTML.
+
+Two jobs, both pure:
+
+* :func:`clean_xml_text` drops what XML 1.0 cannot carry (C0 controls except TAB/LF/CR, lone
+  surrogates, U+FFFE/U+FFFF); feedgen and lxml raise on them, readers choke on them.
+* :func:`sanitize_html` runs an article's ``body_html`` through ``nh3`` (ammonia) with a short
+  allow-list: no script/style/iframe/form/object/embed/base/meta (their content goes too), no
+  event handlers or ``style``, only ``http``/``https``/``mailto`` URLs, every relative URL
+  (``href``, ``src`` and each ``srcset`` candidate) resolved against the article URL, and
+  ``rel="noopener noreferrer"`` on every link.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "URL_SCHEMES", "clean_xml_text", "sanitize_html"]
+
+# Everything XML 1.0 (fifth edition) refuses in character data, plus lone surrogates.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dfn",
+        "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr",
+        "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "picture", "pre", "q", "s", "samp",
+        "small", "source", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
+        "th", "thead", "time", "tr", "u", "ul",
+    }
+)  # fmt: skip
+
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title", "hreflang"},
+    "abbr": {"title"},
+    "blockquote": {"cite"},
+    "del": {"cite", "datetime"},
+    "img": {"src", "srcset", "alt", "title", "width", "height", "sizes"},
+    "ins": {"cite", "datetime"},
+    "ol": {"start", "reversed"},
+    "q": {"cite"},
+    "source": {"srcset", "sizes", "media", "type"},
+    "td": {"colspan", "rowspan", "headers"},
+    "th": {"colspan", "rowspan", "headers", "scope"},
+    "time": {"datetime"},
+    "*": {"lang", "dir"},
+}
+
+# Removed together with everything inside them (not just the tags).
+_DROP_WITH_CONTENT: frozenset[str] = frozenset(
+    {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
+     "form", "select", "textarea", "button", "frame", "frameset", "applet", "base", "meta",
+     "link", "title", "head"}
+)  # fmt: skip
+
+_WS = re.compile(r"\s+")
+
+
+def clean_xml_text(text: str) -> str:
+    """``text`` without characters XML 1.0 cannot hold (controls, lone surrogates, U+FFFE/F)."""
+    return _XML_INVALID.sub("", text)
+
+
+def _absolute(url: str, base_url: str) -> str | None:
+    """``url`` resolved against ``base_url``; ``None`` unless it ends up http(s)/mailto."""
+    url = url.strip()
+    if not url:
+        return None
+    try:
+        resolved = urljoin(base_url, url) if base_url else url
+        scheme = urlsplit(resolved).scheme.lower()
+    except ValueError:
+        return None
+    return resolved if scheme in URL_SCHEMES and scheme != "mailto" else None
+
+
+def _clean_srcset(value: str, base_url: str) -> str | None:
+    """Each ``srcset`` candidate made absolute; unsafe candidates dropped."""
+    out: list[str] = []
+    for candidate in value.split(","):
+        parts = candidate.strip().split()
+        if not parts:
+            continue
+        url = _absolute(parts[0], base_url)
+        if url is None:
+            continue
+        descriptor = [p for p in parts[1:2] if re.fullmatch(r"\d+(\.\d+)?[wx]", p)]
+        out.append(" ".join([url.replace(",", "%2C"), *descriptor]))
+    return ", ".join(out) or None
+
+
+def _usable_base(base_url: str) -> str | None:
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:
+        return None
+    return base_url if parts.scheme in {"http", "https"} and parts.netloc else None
+
+
+def sanitize_html(html: str, base_url: str) -> str:
+    """An allow-listed copy of ``html`` with absolute URLs resolved against ``base_url``.
+
+    >>> sanitize_html('<p onclick="x()"><a href="/a">a</a><script>x()</script></p>',
+    ...               "https://example.org/post/1")
+    '<p><a href="https://example.org/a" rel="noopener noreferrer">a</a></p>'
+    """
+    base = _usable_base(base_url)
+
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if attr == "srcset":
+            return _clean_srcset(value, base or "")
+        return value
+
+    cleaned = nh3.clean(
+        clean_xml_text(html),
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(_DROP_WITH_CONTENT),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=attribute_filter,
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+        url_schemes=set(URL_SCHEMES),
+        url_relative=("rewrite_with_base", base) if base else "deny",
+    )
+    return clean_xml_text(cleaned).strip()
