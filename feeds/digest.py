@@ -55,11 +55,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?\u061f\u3002])[\"'\u201d\u2019)\]]*\s+")
 _ABBREVIATIONS = frozenset(
-    (
-        "mr mrs ms dr prof st no vol fig e.g i.e etc vs u.s u.k u.n jan feb mar apr jun jul aug "
-        "sep sept oct nov dec gen col lt sen rep gov inc ltd co"
-    ).split()  # noqa: SIM905
-)
+    {
+        "mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "fig", "e.g", "i.e", "etc", "vs",
+        "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+        "oct", "nov", "dec", "gen", "col", "lt", "sen", "rep", "gov", "inc", "ltd", "co",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +173,7 @@ def select_items(
     sources: Mapping[str, SourceConfig],
     period: tuple[datetime, datetime],
     max_per_source: int,
+    cache: dict[int, DigestItem] | None = None,
 ) -> list[DigestGroup]:
     """The subscriber's articles first seen in ``[start, end)``, grouped by source.
 
@@ -180,7 +182,8 @@ def select_items(
     (any of them as a whole word, case-insensitive, in title, summary or body); ``language``
     (the article's, else its source's, by primary subtag). Groups follow the order of
     ``sources`` (the configuration's), items newest first (published, else first seen), at most
-    ``max_per_source`` each with the rest counted in ``more``.
+    ``max_per_source`` each with the rest counted in ``more``. ``cache`` (article id -> item)
+    lets a batch summarise each article once for all its subscribers.
     """
     start, end = period
     wanted_sources = set(subscriber.sources)
@@ -213,7 +216,7 @@ def select_items(
         found = sorted(chosen[source_id], key=lambda a: (-_date_key(a), -a.id))
         source = sources.get(source_id)
         name = source.name if source else source_id
-        items = tuple(_item(a, name) for a in found[:max_per_source])
+        items = tuple(_cached_item(a, name, cache) for a in found[:max_per_source])
         groups.append(
             DigestGroup(
                 source_id=source_id,
@@ -224,6 +227,17 @@ def select_items(
             )
         )
     return groups
+
+
+def _cached_item(
+    article: StoredArticle, source_name: str, cache: dict[int, DigestItem] | None
+) -> DigestItem:
+    if cache is None:
+        return _item(article, source_name)
+    item = cache.get(article.id)
+    if item is None:
+        item = cache[article.id] = _item(article, source_name)
+    return item
 
 
 def _item(article: StoredArticle, source_name: str) -> DigestItem:
@@ -246,6 +260,7 @@ def build(
     config: Config,
     period: str,
     unsubscribe_url: str | None = None,
+    cache: dict[int, DigestItem] | None = None,
 ) -> Digest:
     """The digest of ``period`` for ``subscriber`` from the period's stored articles."""
     bounds = period_bounds(period, config.digest.timezone)
@@ -255,6 +270,7 @@ def build(
         sources={s.id: s for s in config.sources},
         period=bounds,
         max_per_source=config.digest.max_items_per_source,
+        cache=cache,
     )
     return Digest(
         title=config.digest.title,

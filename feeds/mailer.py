@@ -1,0 +1,525 @@
+"""Digest delivery: transports and the ledger-driven ``send_due``.
+
+Every delivery is one ledger row per (subscriber, period) and goes
+``pending -> sending -> sent | failed`` (or ``skipped`` for an empty week under the skip
+policy), each step committed before the next, so:
+
+* a crash while sending leaves the row ``sending``; once it is stale (the store's
+  ``SENDING_STALE_AFTER``) the next run claims it again and re-sends it with the *same*
+  Message-ID: never lost, at most one duplicate per crash, and mail clients fold that one;
+* a second process cannot send the same row: ``ledger_claim`` is one conditional UPDATE;
+* 4xx answers, dropped connections and timeouts put the row back to ``pending`` with a
+  ``next_try`` (exponential backoff); 5xx answers mark it ``failed`` with the server's reply;
+  refused credentials put it back to ``pending`` and stop the whole batch with
+  :class:`~scraper.errors.SmtpAuthError`.
+
+Which periods are sent is decided from the ledger, not from the scheduler: the due period
+(:func:`feeds.period.due_period`), plus, after downtime, every missed period when
+``digest.catch_up = "all"`` (at most :data:`MAX_CATCH_UP`), plus any period that still has
+``pending``/``sending`` rows (retries).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+
+from feeds.digest import Digest, build, build_message, message_id_for, render
+from feeds.period import due_period, next_period, period_bounds, periods_between
+from feeds.unsubscribe import load_secret, unsubscribe_url
+from scraper.config import Config, SmtpConfig, SubscriberConfig
+from scraper.errors import MailError, SmtpAuthError
+from scraper.models import DigestItem, LedgerRow, StoredArticle
+from scraper.store import Store
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "MAX_CATCH_UP",
+    "DeliveryResult",
+    "OutboxTransport",
+    "PermanentMailError",
+    "SmtpTransport",
+    "TemporaryMailError",
+    "Transport",
+    "backoff",
+    "preview",
+    "send_due",
+    "status",
+    "transport_for",
+]
+
+RETRY_BASE = timedelta(minutes=10)
+RETRY_CAP = timedelta(hours=12)
+MAX_ATTEMPTS = 8  # temporary failures before a row is given up as failed
+MAX_CATCH_UP = 12  # periods replayed at most with catch_up = "all"
+STOP_AFTER_TEMPORARY = 3  # consecutive temporary failures that end a batch (server down)
+
+
+class TemporaryMailError(MailError):
+    """A 4xx answer, a dropped connection or a timeout: try again later."""
+
+
+class PermanentMailError(MailError):
+    """A 5xx answer: this message to this recipient will not be accepted."""
+
+
+class Transport(Protocol):
+    """Sends one message to one recipient; raises the typed errors above or SmtpAuthError."""
+
+    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+# --- transports -----------------------------------------------------------------------------
+
+
+def _reply(e: aiosmtplib.SMTPResponseException) -> str:
+    return f"{e.code} {e.message}".strip()
+
+
+class SmtpTransport:
+    """SMTP with ``aiosmtplib``: one connection reused for a batch, reopened after any error."""
+
+    def __init__(
+        self,
+        config: SmtpConfig,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        local_hostname: str | None = None,
+    ) -> None:
+        self._config = config
+        self._tls_context = tls_context
+        self._local_hostname = local_hostname
+        self._client: aiosmtplib.SMTP | None = None
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        cfg = self._config
+        password = cfg.password()
+        if cfg.username and password is None:
+            raise SmtpAuthError(
+                f"smtp.username is set but no password: environment variable "
+                f"{cfg.password_env or '(smtp.password_env unset)'} is empty",
+                hint="set smtp.password_env to the name of a variable holding the password",
+            )
+        client = aiosmtplib.SMTP(
+            hostname=cfg.host,
+            port=cfg.port,
+            timeout=cfg.timeout,
+            use_tls=cfg.security == "tls",
+            start_tls=cfg.security == "starttls",
+            tls_context=self._tls_context,
+            local_hostname=self._local_hostname,
+        )
+        await client.connect()
+        if cfg.username and password is not None:
+            try:
+                await client.login(cfg.username, password)
+            except aiosmtplib.SMTPAuthenticationError as e:
+                client.close()
+                raise SmtpAuthError(
+                    f"SMTP server {cfg.host}:{cfg.port} refused the credentials of "
+                    f"{cfg.username!r}: {_reply(e)}",
+                    hint=f"check smtp.username and the variable {cfg.password_env}",
+                ) from e
+        return client
+
+    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+        try:
+            if self._client is None or not self._client.is_connected:
+                self._client = await self._connect()
+            await self._client.send_message(message, sender=sender, recipients=[recipient])
+        except BaseException as e:
+            self._drop()
+            raise _classify(e, self._config) from e
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and client.is_connected:
+            try:
+                await client.quit(timeout=min(self._config.timeout, 5.0))
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+
+
+def _classify(e: BaseException, cfg: SmtpConfig) -> BaseException:
+    """Turn an ``aiosmtplib``/socket failure into a temporary, permanent or auth error."""
+    where = f"{cfg.host}:{cfg.port}"
+    if isinstance(e, MailError):
+        return e
+    if isinstance(e, aiosmtplib.SMTPRecipientsRefused) and e.recipients:
+        first = e.recipients[0]
+        code, text = first.code, f"{first.code} {first.message}".strip()
+    elif isinstance(e, aiosmtplib.SMTPResponseException):
+        code, text = e.code, _reply(e)
+    elif isinstance(e, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return TemporaryMailError(f"SMTP server {where} timed out ({e})")
+    elif isinstance(e, aiosmtplib.SMTPNotSupported):
+        return TemporaryMailError(
+            f"SMTP server {where}: {e}", hint="check smtp.security (starttls | tls | none)"
+        )
+    elif isinstance(e, OSError | aiosmtplib.SMTPException):
+        return TemporaryMailError(f"SMTP server {where}: connection failed ({e})")
+    else:
+        return e  # cancellation and programming errors go through unchanged
+    if code in {530, 534, 535}:
+        return SmtpAuthError(f"SMTP server {where} requires valid credentials: {text}")
+    if 400 <= code < 500 or code < 0:
+        return TemporaryMailError(f"SMTP server {where}: {text}")
+    return PermanentMailError(f"SMTP server {where}: {text}")
+
+
+class OutboxTransport:
+    """Writes each message as an ``.eml`` file (atomically; a re-send replaces the same file)."""
+
+    def __init__(self, outbox_dir: Path) -> None:
+        self.outbox_dir = outbox_dir
+
+    def path_for(self, message: EmailMessage, recipient: str) -> Path:
+        mid = str(message.get("Message-ID", "")).strip("<> ")
+        local = re.sub(r"[^A-Za-z0-9._-]+", "_", mid.split("@")[0])[:80] or "message"
+        tag = hashlib.sha256(f"{mid}\n{recipient.lower()}".encode()).hexdigest()[:8]
+        return self.outbox_dir / f"{local}.{tag}.eml"
+
+    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+        path = self.path_for(message, recipient)
+        data = message.as_bytes(policy=SMTP)
+        try:
+            self.outbox_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(path)
+        except OSError as e:
+            raise TemporaryMailError(
+                f"{path}: cannot write the message ({e.strerror})",
+                hint="check that digest.outbox_dir is writable",
+            ) from e
+
+    async def aclose(self) -> None:
+        return None
+
+
+def transport_for(config: Config) -> Transport:
+    """SMTP when ``[smtp]`` is configured, else the outbox folder (``digest.outbox_dir``)."""
+    if config.smtp is not None:
+        return SmtpTransport(config.smtp)
+    return OutboxTransport(config.resolve(config.digest.outbox_dir))
+
+
+# --- the ledger-driven batch ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """What ``send_due`` did for one (subscriber, period): a row of the CLI's table.
+
+    ``state`` is the ledger state after this run (``sent``, ``pending``, ``failed``,
+    ``skipped``, ``sending`` when another process holds the row), or ``dry-run`` /
+    ``unsubscribed`` for rows this run did not touch.
+    """
+
+    subscriber: str
+    period: str
+    state: str
+    items: int
+    message_id: str
+    attempts: int = 0
+    error: str | None = None
+    next_try: datetime | None = None
+    sent_now: bool = False
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before retry number ``attempts`` (1, 2, ...): 10 min doubling, at most 12 h."""
+    delay: timedelta = RETRY_BASE * (2 ** max(0, attempts - 1))
+    return min(delay, RETRY_CAP)
+
+
+def _periods(store: Store, config: Config, now: datetime, period: str | None) -> list[str]:
+    if period is not None:
+        period_bounds(period, config.digest.timezone)  # validates the key
+        return [period]
+    due = due_period(now, config.digest)
+    wanted = {due}
+    last = store.last_digest_period()
+    if config.digest.catch_up == "all" and last is not None and last < due:
+        wanted.update(periods_between(next_period(last, -1), due)[-MAX_CATCH_UP:])
+    for row in store.ledger_rows(states=["pending", "sending"]):
+        if row.period <= due:
+            wanted.add(row.period)
+    return sorted(wanted)
+
+
+async def send_due(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    transport: Transport | None = None,
+    dry_run: bool = False,
+    period: str | None = None,
+) -> list[DeliveryResult]:
+    """Send every digest that is due at ``now``; one result per subscriber and period.
+
+    ``period`` forces one period (``2025-W28``) instead of the due one(s). ``dry_run`` renders
+    but neither writes the ledger nor sends. Raises :class:`SmtpAuthError` (after putting the
+    row back to ``pending``) when the server refuses our credentials.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    started = time.monotonic()
+
+    def clock() -> datetime:  # ``now`` moved on by the time this batch has taken
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    own_transport = transport is None
+    tx = transport if transport is not None else transport_for(config)
+    secret = load_secret(config) if config.serve.public_base_url else b""
+    results: list[DeliveryResult] = []
+    try:
+        for key in _periods(store, config, now, period):
+            batch = _Batch(
+                store,
+                config,
+                transport=tx,
+                period=key,
+                secret=secret,
+                clock=clock,
+                dry_run=dry_run,
+            )
+            results.extend(await batch.run())
+            if batch.stopped:
+                break
+    finally:
+        if own_transport:
+            await tx.aclose()
+    return results
+
+
+class _Batch:
+    """One period's deliveries: ensure every row first, then claim and send them one by one."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        transport: Transport,
+        period: str,
+        secret: bytes,
+        clock: Callable[[], datetime],
+        dry_run: bool,
+    ) -> None:
+        self.store, self.config, self.transport = store, config, transport
+        self.period, self.secret, self.clock, self.dry_run = period, secret, clock, dry_run
+        self.stopped = False
+        self.temporary_failure = False
+        self.cache: dict[int, DigestItem] = {}
+
+    def _articles(self) -> list[StoredArticle]:
+        start, end = period_bounds(self.period, self.config.digest.timezone)
+        return self.store.articles(first_seen_from=start, first_seen_to=end)
+
+    async def run(self) -> list[DeliveryResult]:
+        cfg = self.config
+        articles = self._articles()
+        gone = {e.lower() for e in self.store.unsubscribed()}
+        known = {s.email.lower() for s in cfg.subscribers}
+        results: list[DeliveryResult] = []
+        todo: list[tuple[SubscriberConfig, LedgerRow, Digest]] = []
+        # 1. rows that can no longer be sent: unsubscribed since, or removed from the config
+        for stale in self.store.ledger_rows(period=self.period, states=["pending"]):
+            if stale.subscriber.lower() in gone or stale.subscriber.lower() not in known:
+                why = "unsubscribed" if stale.subscriber.lower() in gone else "no longer configured"
+                if not self.dry_run:
+                    self.store.ledger_mark(stale.id, "skipped", self.clock(), error=why)
+                results.append(_result(stale, "skipped", error=why))
+        # 2. every subscriber gets a row before anything is sent (a crash loses nobody)
+        for sub in cfg.subscribers:
+            if sub.email.lower() in gone:
+                continue
+            row = self.store.ledger_get(sub.email, self.period)
+            if row is not None and row.state in {"sent", "failed", "skipped"}:
+                results.append(_result(row, row.state, error=row.error))
+                continue
+            digest = build(articles, sub, config=cfg, period=self.period, cache=self.cache)
+            mid = row.message_id if row else message_id_for(sub.email, self.period, _from(cfg))
+            if self.dry_run:
+                state = "dry-run" if row is None else row.state
+                results.append(DeliveryResult(sub.email, self.period, state, digest.count, mid))
+                continue
+            if row is None:
+                row = self.store.ledger_ensure(
+                    sub.email, self.period, mid, digest.count, self.clock()
+                )
+            if digest.empty and cfg.digest.empty_policy == "skip" and row.state == "pending":
+                self.store.ledger_mark(row.id, "skipped", self.clock(), error="nothing new")
+                results.append(_result(row, "skipped", error="nothing new"))
+                continue
+            todo.append((sub, row, digest))
+        # 3. claim and send
+        temporary = 0
+        for index, (sub, row, digest) in enumerate(todo):
+            if temporary >= STOP_AFTER_TEMPORARY:
+                self.stopped = True
+                error = f"not tried: {temporary} temporary failures in a row"
+                results.extend(_result(r, r.state, error=error) for _, r, _ in todo[index:])
+                break
+            self.temporary_failure = False
+            results.append(await self._deliver(sub, row, digest))
+            temporary = temporary + 1 if self.temporary_failure else 0
+        return results
+
+    async def _deliver(
+        self, sub: SubscriberConfig, row: LedgerRow, digest: Digest
+    ) -> DeliveryResult:
+        cfg = self.config
+        if row.state == "pending" and row.next_try is not None and row.next_try > self.clock():
+            return _result(row, "pending", error=row.error)
+        link = unsubscribe_url(cfg, sub.email, self.secret) if self.secret else None
+        digest = replace(digest, unsubscribe_url=link)
+        rendered = render(digest, templates_dir=cfg.digest.templates_dir)
+        try:
+            message = build_message(
+                rendered,
+                subscriber=sub,
+                config=cfg,
+                period=self.period,
+                now=self.clock(),
+                message_id=row.message_id,
+                unsubscribe_url=link,
+            )
+        except MailError as e:  # a malformed address: this row can never be sent
+            self.store.ledger_mark(row.id, "failed", self.clock(), error=str(e))
+            return _result(row, "failed", error=str(e))
+        if not self.store.ledger_claim(row.id, self.clock()):
+            fresh = self.store.ledger_get(sub.email, self.period) or row
+            return _result(fresh, fresh.state, error=fresh.error)
+        attempts = row.attempts + 1
+        try:
+            await self.transport.send(message, sender=cfg.digest.from_address, recipient=sub.email)
+        except SmtpAuthError as e:
+            self.store.ledger_mark(row.id, "pending", self.clock(), error=str(e))
+            self.stopped = True
+            raise
+        except TemporaryMailError as e:
+            self.temporary_failure = True
+            if attempts >= MAX_ATTEMPTS:
+                error = f"gave up after {attempts} attempts: {e}"
+                self.store.ledger_mark(row.id, "failed", self.clock(), error=error)
+                return _result(row, "failed", attempts=attempts, error=error)
+            retry = self.clock() + backoff(attempts)
+            self.store.ledger_mark(row.id, "pending", self.clock(), error=str(e), next_try=retry)
+            return _result(row, "pending", attempts=attempts, error=str(e), next_try=retry)
+        except PermanentMailError as e:
+            self.store.ledger_mark(row.id, "failed", self.clock(), error=str(e))
+            return _result(row, "failed", attempts=attempts, error=str(e))
+        except BaseException as e:
+            with contextlib.suppress(Exception):
+                retry = self.clock() + backoff(attempts)
+                self.store.ledger_mark(
+                    row.id,
+                    "pending",
+                    self.clock(),
+                    error=f"{type(e).__name__}: {e}",
+                    next_try=retry,
+                )
+            raise
+        self.store.ledger_mark(row.id, "sent", self.clock())
+        return DeliveryResult(
+            sub.email, self.period, "sent", digest.count, row.message_id, attempts, sent_now=True
+        )
+
+
+def _from(config: Config) -> str:
+    return config.digest.from_address
+
+
+def _result(
+    row: LedgerRow,
+    state: str,
+    *,
+    attempts: int | None = None,
+    error: str | None = None,
+    next_try: datetime | None = None,
+) -> DeliveryResult:
+    return DeliveryResult(
+        subscriber=row.subscriber,
+        period=row.period,
+        state=state,
+        items=row.items,
+        message_id=row.message_id,
+        attempts=row.attempts if attempts is None else attempts,
+        error=error,
+        next_try=next_try if next_try is not None else row.next_try,
+    )
+
+
+# --- preview and status ---------------------------------------------------------------------
+
+
+def preview(
+    store: Store,
+    config: Config,
+    *,
+    subscriber: str | None = None,
+    period: str | None = None,
+    out_dir: Path,
+    now: datetime | None = None,
+) -> tuple[Path, Path]:
+    """Render one subscriber's digest (default: the first, else everything) to two files.
+
+    Returns ``(html_path, text_path)``; nothing is sent and the ledger is not touched.
+    """
+    moment = now or datetime.now(UTC)
+    key = period or due_period(moment, config.digest)
+    if subscriber is None:
+        sub = config.subscribers[0] if config.subscribers else None
+    else:
+        sub = next((s for s in config.subscribers if s.email.lower() == subscriber.lower()), None)
+        if sub is None:
+            raise MailError(
+                f"no subscriber {subscriber!r} in the configuration",
+                hint="use an email from [[subscribers]] or leave --subscriber out",
+            )
+    if sub is None:
+        sub = SubscriberConfig(email="preview@example.org", name="Preview")
+    start, end = period_bounds(key, config.digest.timezone)
+    articles = store.articles(first_seen_from=start, first_seen_to=end)
+    secret = load_secret(config) if config.serve.public_base_url else b""
+    link = unsubscribe_url(config, sub.email, secret) if secret else None
+    digest = build(articles, sub, config=config, period=key, unsubscribe_url=link)
+    rendered = render(digest, templates_dir=config.digest.templates_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", sub.email.lower()).strip("-")
+    html_path = out_dir / f"digest-{key}-{slug}.html"
+    text_path = out_dir / f"digest-{key}-{slug}.txt"
+    html_path.write_text(rendered.html, encoding="utf-8")
+    text_path.write_text(f"Subject: {rendered.subject}\n\n{rendered.text}", encoding="utf-8")
+    return html_path, text_path
+
+
+def status(store: Store, *, period: str | None = None) -> list[LedgerRow]:
+    """The ledger (optionally of one period), by period then subscriber."""
+    return store.ledger_rows(period=period)
