@@ -73,9 +73,8 @@ def split_names(text: str) -> list[str]:
     t = _BY.sub("", t, count=1)
     t = _SUFFIX.sub("", t)
     out: list[str] = []
-    for part in _SPLIT.split(t):
-        part = _BY.sub("", part.strip(" .:-–—·•"))
-        part = part.strip(" .:-–—·•")
+    for raw in _SPLIT.split(t):
+        part = _BY.sub("", raw.strip(" .:-–—·•")).strip(" .:-–—·•")
         if part:
             out.append(part)
     return out
@@ -103,14 +102,16 @@ _BYLINE_HINT = re.compile(
 )
 _NAME_HINT = re.compile(r"author|byline|people|person|name|meta|info|contributor|expert", re.I)
 _BIO_HINT = re.compile(r"bio|about|related|comment|footer|share|social", re.I)
-_STOP = frozenset(
-    "the a an of on in for to with from at by is are was be listen read more min share related"
-    " about home news podcast podcasts video watch print email follow subscribe menu search"
-    " comments comment download pdf report commentary analysis article articles view views"
-    " event events page new latest top story stories sign up log login research program"
-    " policy foreign global world economy economic security institute center centre key"
-    " takeaways summary highlights contents introduction conclusion background overview".split()
+_STOP_WORDS = (
+    "the a an of on in for to with from at by is are was be listen read more min share "
+    "related about home news podcast podcasts video watch print email follow subscribe "
+    "menu search comments comment download pdf report commentary analysis article "
+    "articles view views event events page new latest top story stories sign up log login "
+    "research program policy foreign global world economy economic security institute "
+    "center centre key takeaways summary highlights contents introduction conclusion "
+    "background overview "
 )
+_STOP = frozenset(_STOP_WORDS.split())
 _TRAILING_AND = re.compile(r"[\s,;]*(?:\band\b|&|،|و)?[\s,;]*$", re.I)
 
 
@@ -148,12 +149,14 @@ def byline_authors(
     for b in region:
         if len(b.text) > 200:
             continue
-        if _BY.match(b.text) and not re.match(r"^(?:from|by)\s+(?:the|our|a|an)\b", b.text, re.I):
+        if _BY.match(b.text) and not re.match(
+            r"^(?:[Ff]rom|[Bb]y|BY)\s+(?:the|our|a|an)\s", b.text
+        ):
             names = clean_authors([b.text])
             if names:
                 return strip_roles(names), [b]
     # 2. name lines and author-classed elements next to each other under the headline
-    names: list[str] = []
+    found_names: list[str] = []
     used: list[Block] = []
     hinted = False
     near_date = False
@@ -164,7 +167,7 @@ def byline_authors(
             continue
         bare = _bare_name(b.text)
         if bare is not None:
-            _add_names(names, [bare])
+            _add_names(found_names, [bare])
             used.append(b)
             hinted = hinted or bool(_NAME_HINT.search(b.hints))
             window = region[max(0, i - 3) : i + 4]
@@ -172,11 +175,11 @@ def byline_authors(
         elif _BYLINE_HINT.search(b.hints) and len(b.text) <= 200:
             found = strip_roles(clean_authors([b.text]))
             if found:
-                _add_names(names, found)
+                _add_names(found_names, found)
                 used.append(b)
                 hinted = True
-    if names and (hinted or near_date) and len(names) <= 8:
-        return names, used
+    if found_names and (hinted or near_date) and len(found_names) <= 8:
+        return found_names, used
     # 3. a bare name that comes back as the signature at the end
     tail_keys = [normalize_words(t.text) for t in tail if t.text and len(t.text) <= 200]
     for b in region:
@@ -194,9 +197,6 @@ def strip_roles(names: Sequence[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         m = _ROLE_WORDS.search(name)
-        if m and m.start() > 0:
-            head = name[: m.start()].strip(" ,-–")
-            if looks_like_name(head) and len(head.split()) >= 2:
-                name = head
-        out.append(name)
+        head = name[: m.start()].strip(" ,-–") if m and m.start() > 0 else ""
+        out.append(head if looks_like_name(head) and len(head.split()) >= 2 else name)
     return out

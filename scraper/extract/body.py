@@ -149,9 +149,9 @@ def find_body(
                 text_len = _text_len(sib)
                 ld = _link_density(sib, text_len)
                 s = entry[1] * (1.0 - ld) if entry else 0.0
-                if sib.attributes.get("class") and sib.attributes.get("class") == top.attributes.get(
+                if sib.attributes.get("class") and sib.attributes.get(
                     "class"
-                ):
+                ) == top.attributes.get("class"):
                     s += top_score * 0.2
                 if s >= threshold or (
                     sib.tag == "p"

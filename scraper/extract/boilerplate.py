@@ -173,10 +173,28 @@ _SHARE = re.compile(
 )
 
 
+_PROMO = re.compile(
+    r"^(?:sign up (?:for|to)\b|subscribe (?:to|for)\b|more (?:about|from|by)\s|get the latest\b"
+    r"|follow us\b|related(?: content| articles| posts)?:|read (?:more|also|next):|see also:"
+    r"|this (?:article|story|post) (?:was|is) (?:originally|first) published"
+    r"|image(?:s)? (?:credit|source):|photo(?: credit)?:)",
+    re.I,
+)
+_ROLE = re.compile(
+    r"\b(?:senior|fellow|director|president|professor|editor|correspondent|reporter|chair|head"
+    r"|office|communications|analyst|researcher|associate|manager|program|project|center|centre"
+    r"|institute|university|department|founder|host|intern|visiting|nonresident|adjunct"
+    r"|lecturer|member|coordinator|officer|specialist|group|studies|team|lead)\b",
+    re.I,
+)
+
+
 def is_boilerplate_text(text: str) -> bool:
     """A line that is page furniture whatever element holds it."""
     t = text.strip()
     if not t:
+        return True
+    if len(t) <= 200 and _PROMO.match(t):
         return True
     if len(t) <= 80 and (_VIEWS.match(t) or _COMMENT_LABELS.match(t) or _SHARE.match(t)):
         return True
@@ -184,7 +202,7 @@ def is_boilerplate_text(text: str) -> bool:
 
 
 def script_of(text: str) -> str:
-    """The dominant script of ``text``: ``latin``, ``arabic``, ``cyrillic``, ``cjk`` or ``other``."""
+    """The dominant script of ``text`` (``latin``, ``arabic``, ``cyrillic``, ``cjk``...)."""
     counts: dict[str, int] = {}
     for ch in text:
         if not ch.isalpha():
@@ -239,12 +257,32 @@ def trim_blocks(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
             for b in kept
             if not b.text or len(b.text) > 300 or script_of(b.text) in {body_script, "other"}
         ]
-    # signature lines among the last few paragraphs
+    # signature / bio lines: an author's name followed by a role, and the role line after it
     if authors:
         tail_start = max(0, len(kept) - 4)
-        kept = [
-            b
-            for i, b in enumerate(kept)
-            if not (i >= tail_start and b.text and _is_signature(b.text, authors))
-        ]
+        out: list[Block] = []
+        drop_next_role = False
+        for i, b in enumerate(kept):
+            t = b.text
+            if drop_next_role and t and len(t) <= 160 and _ROLE.search(t) and not t.endswith("."):
+                drop_next_role = False
+                continue
+            drop_next_role = False
+            if t and _is_signature(t, authors) and (i >= tail_start or _is_role_line(t, authors)):
+                drop_next_role = True
+                continue
+            out.append(b)
+        kept = out
     return kept
+
+
+def _is_role_line(text: str, authors: Sequence[str]) -> bool:
+    """``Name Senior Fellow - Program`` (a bio line), not a sentence about the person."""
+    if len(text) > 200 or text.rstrip().endswith((".", "!", "?", ":")):
+        return False
+    key = normalize_words(text)
+    for name in authors:
+        n = normalize_words(name)
+        if n and (key == n or (key.startswith(n + " ") and _ROLE.search(text))):
+            return True
+    return False

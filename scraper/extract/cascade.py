@@ -6,6 +6,7 @@ empty, except dates, where every candidate is parsed and validated and :mod:`dat
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,11 +26,9 @@ from scraper.extract.meta import (
     AUTHOR_KEYS,
     MODIFIED_KEYS,
     PUBLISHED_KEYS,
-    TITLE_KEYS,
-    PageMeta,
     read_meta,
 )
-from scraper.extract.render import render_html, render_text, first_sentences
+from scraper.extract.render import first_sentences, render_html, render_text
 from scraper.extract.rules import apply_removals, read_rules
 from scraper.extract.text import clean, collapse, decode
 from scraper.extract.titles import choose_title
@@ -86,7 +85,9 @@ def _title_index(blocks: list[Block], title: str | None) -> int | None:
     return h1s[0] if h1s else None
 
 
-def _region(blocks: list[Block], idx: int | None, first_body: int | None) -> tuple[list[Block], list[Block]]:
+def _region(
+    blocks: list[Block], idx: int | None, first_body: int | None
+) -> tuple[list[Block], list[Block]]:
     """Lines before and after the headline (byline, date line, dek live there)."""
     if idx is None:
         if first_body is None:
@@ -156,7 +157,11 @@ def run(
     all_blocks = walk(tree.body, base) if tree.body is not None else []
 
     # ---- language
-    lang = _first_ld(ld, "language") or meta.lang or (meta.first(("content-language", "og:locale", "dc.language")) or ("", ""))[1]
+    lang = (
+        _first_ld(ld, "language")
+        or meta.lang
+        or (meta.first(("content-language", "og:locale", "dc.language")) or ("", ""))[1]
+    )
     if isinstance(lang, str) and lang:
         st.set("language", lang.replace("_", "-").split(",")[0].strip()[:20], FieldOrigin.META)
     elif language:
@@ -198,7 +203,9 @@ def run(
         st.set("authors", tuple(not_site(clean_authors(ruled.authors))), FieldOrigin.RULES)
     ld_authors = _first_ld(ld, "authors")
     if isinstance(ld_authors, tuple):
-        st.set("authors", tuple(strip_roles(not_site(clean_authors(ld_authors)))), FieldOrigin.JSON_LD)
+        st.set(
+            "authors", tuple(strip_roles(not_site(clean_authors(ld_authors)))), FieldOrigin.JSON_LD
+        )
     for key in AUTHOR_KEYS:
         vals = meta.all(key)
         if vals:
@@ -250,12 +257,16 @@ def run(
     upd: list[datepick.DateCandidate] = []
     for obj in ld:
         if obj.modified:
-            c = datepick.parse(obj.modified, FieldOrigin.JSON_LD, language=page_lang, timezone=timezone, now=now)
+            c = datepick.parse(
+                obj.modified, FieldOrigin.JSON_LD, language=page_lang, timezone=timezone, now=now
+            )
             if c:
                 upd.append(c)
     for key in MODIFIED_KEYS:
         for raw in meta.all(key):
-            c = datepick.parse(raw, FieldOrigin.META, language=page_lang, timezone=timezone, now=now)
+            c = datepick.parse(
+                raw, FieldOrigin.META, language=page_lang, timezone=timezone, now=now
+            )
             if c:
                 upd.append(c)
     if upd:
@@ -285,11 +296,11 @@ def run(
     # ---- canonical url, image, tags
     canon = meta.canonical or (meta.first(("og:url",)) or ("", ""))[1]
     if canon:
-        try:
+        with contextlib.suppress(ValueError):
             st.set("canonical_url", urljoin(url or "", canon), FieldOrigin.META)
-        except ValueError:
-            pass
-    image = (meta.first(("og:image", "og:image:url", "twitter:image")) or ("", ""))[1] or _first_ld(ld, "image")
+    image = (meta.first(("og:image", "og:image:url", "twitter:image")) or ("", ""))[1] or _first_ld(
+        ld, "image"
+    )
     if not image:
         image = next((b.extra.get("src") for b in body_blocks if b.kind == "img"), None)
     tags: list[str] = []
@@ -356,8 +367,10 @@ def _tidy_body(
             nxt = _letters(out[i + 1].text)
             if nxt.startswith(key[: int(len(key) * 0.9)]) and len(nxt) > len(key):
                 continue
-        if dek_key and key == dek_key and any(
-            dek_key[:200] in _letters(o.text) for o in out if o is not b
+        if (
+            dek_key
+            and key == dek_key
+            and any(dek_key[:200] in _letters(o.text) for o in out if o is not b)
         ):
             continue
         final.append(b)

@@ -13,6 +13,7 @@ import importlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timezone as fixed_zone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -156,9 +157,7 @@ def choose(
                 new_off = off + sign * timedelta(hours=hours)
                 if not timedelta(hours=-12) <= new_off <= timedelta(hours=14):
                     continue
-                from datetime import timezone as _tz
-
-                moved = best.value.astimezone(_tz(new_off))
+                moved = best.value.astimezone(fixed_zone(new_off))
                 if moved.date() == target:
                     return DateCandidate(moved, best.origin, True, best.raw)
     if best.origin is FieldOrigin.URL:

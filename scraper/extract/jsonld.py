@@ -176,7 +176,9 @@ def read_jsonld(tree: LexborHTMLParser) -> list[LdArticle]:
                 type=types[0],
                 rank=min(ranks),
                 headline=_string(obj.get("headline")) or _string(obj.get("name")),
-                authors=tuple(_people(obj.get("author"), index) or _people(obj.get("creator"), index)),
+                authors=tuple(
+                    _people(obj.get("author"), index) or _people(obj.get("creator"), index)
+                ),
                 published=_string(obj.get("datePublished")) or _string(obj.get("dateCreated")),
                 modified=_string(obj.get("dateModified")),
                 description=_string(obj.get("description")),

@@ -69,9 +69,9 @@ def read_rules(tree: LexborHTMLParser, rules: RulesConfig | None) -> RuleValues:
     for node in _select(tree, rules.date)[:3]:
         attrs = node.attributes
         for name in ("datetime", "content"):
-            v = attrs.get(name)
-            if v and v.strip():
-                out.date.append(v.strip())
+            attr = attrs.get(name)
+            if attr and attr.strip():
+                out.date.append(attr.strip())
         text = collapse(node.text(deep=True, separator=" "))
         if text:
             out.date.append(text)

@@ -1,0 +1,259 @@
+"""The extraction cascade end to end (scraper.extract.extract / cascade).
+
+Pages here are hand-written HTML for unit cases (none is presented as a real site's markup);
+``tests/pages/ipis_article.html`` says so in its first lines. Real pages are scored in
+``tests/test_corpus_quality.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scraper.config import RulesConfig
+from scraper.extract import extract
+from scraper.models import FieldOrigin
+
+PAGES = Path(__file__).parent / "pages"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+IPIS_URL = "https://www.ipis.ir/en/subjectview/780001"
+AUTHOR = "Ali Beman Eghbali Zarch"
+LEAD_START = "With Donald Trumps presence in the White House many had hoped"
+PARA = "<p>" + "The long paragraph of the article says many things, in detail, at length. " * 4
+PARA += "</p>"
+
+
+def _ipis() -> str:
+    return (PAGES / "ipis_article.html").read_text(encoding="utf-8")
+
+
+def test_ipis_page_says_its_markup_is_ours() -> None:
+    head = _ipis()[:400]
+    assert "written here" in head and "NOT" in head
+
+
+def test_ipis_article_fields() -> None:
+    a = extract(_ipis(), IPIS_URL, timezone="Asia/Tehran", now=NOW)
+    assert a.title == (
+        "The Trump-Putin Honeymoon Nears Its End: Russia and the Difficult Conditions for Peace"
+    )
+    assert a.authors == (AUTHOR,)
+    assert a.published is not None
+    assert a.published.date().isoformat() == "2025-07-09"
+    assert (
+        a.published.utcoffset() == datetime(2025, 7, 9, tzinfo=ZoneInfo("Asia/Tehran")).utcoffset()
+    )
+    assert a.summary is not None and a.summary.startswith(LEAD_START)
+    assert a.field_sources["published"] == FieldOrigin.HEURISTIC.value
+    assert not a.blocked
+
+
+def test_ipis_body_is_only_the_article() -> None:
+    a = extract(_ipis(), IPIS_URL, timezone="Asia/Tehran", now=NOW)
+    body = a.body_text
+    assert body.startswith("With Donald Trump's presence in the White House, many had hoped")
+    assert body.rstrip().endswith("may, in the future, incur a cost.")
+    for junk in (
+        "view 54",
+        "Head of the Eurasia Studies Group",
+        "opinions expressed are those of the authors",
+        "متن دیدگاه",
+        "نظرات کاربران",
+        "تاکنون نظری ثبت نشده است",
+        LEAD_START,
+        "9 July 2025",
+    ):
+        assert junk not in body, junk
+    assert body.count("many had hoped") == 1
+    assert "\n\n" in body and "<p>" in a.body_html and "view 54" not in a.body_html
+
+
+# The same article shape with different, flatter markup: lead repeated inside the text column,
+# the counter and the author as bare lines, signature + disclaimer + comment form in one div.
+_FLAT = """<html><head><title>Some Headline Here</title></head><body>
+<div id="page"><div class="col">
+<h2 class="headline"><span>Some Headline Here</span></h2>
+<div class="row">
+<p>A lead sentence that sums it up, so that readers know what comes next in this piece.</p>
+<div>3 March 2024</div><div>views: 1,204</div><div>Jane Q. Writer</div>
+<p>A lead sentence that sums it up, so that readers know what comes next in this piece,
+ and then the first paragraph carries on with more detail, facts and figures.</p>
+{para}{para}{para}
+<p>Jane Q. Writer, Senior Researcher at the Institute</p>
+<p>The views expressed in this article are solely those of the author.</p>
+<div dir="rtl"><span>ارسال نظر</span><p>نام شما را وارد کنید و دیدگاه خود را بنویسید</p></div>
+</div></div></div></body></html>""".replace("{para}", PARA)
+
+
+def test_general_rules_on_other_markup() -> None:
+    a = extract(_FLAT, "https://example.org/a/1", timezone="Europe/Berlin", now=NOW)
+    assert a.title == "Some Headline Here"
+    assert a.authors == ("Jane Q. Writer",)
+    assert a.published is not None and a.published.date().isoformat() == "2024-03-03"
+    assert a.summary is not None and a.summary.startswith("A lead sentence")
+    body = a.body_text
+    assert body.startswith("A lead sentence that sums it up")
+    assert body.count("A lead sentence") == 1
+    for junk in ("1,204", "Senior Researcher", "views expressed", "ارسال نظر", "دیدگاه"):
+        assert junk not in body, junk
+
+
+def _jsonld(obj: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+def test_jsonld_beats_meta_and_records_origins() -> None:
+    ld = _jsonld(
+        {
+            "@context": "https://schema.org",
+            "@graph": [
+                {"@type": "WebPage", "@id": "#wp", "datePublished": "-0001-11-30T00:00:00+00:00"},
+                {
+                    "@type": "NewsArticle",
+                    "headline": "The JSON-LD Headline",
+                    "datePublished": "2014-08-12T12:24:00Z",
+                    "author": [{"@id": "#p1"}, {"@type": "Person", "name": "Bo Two"}],
+                },
+                {"@type": "Person", "@id": "#p1", "name": "Al One"},
+            ],
+        }
+    )
+    page = f"""<html><head>{ld}
+    <meta property="og:title" content="The OG title | Site">
+    <meta name="author" content="Meta Person">
+    <meta property="article:published_time" content="2013-01-01T00:00:00Z">
+    </head><body><article><h1>The JSON-LD Headline</h1>{PARA}{PARA}</article></body></html>"""
+    a = extract(page, "https://example.org/x", now=NOW)
+    assert a.title == "The JSON-LD Headline"
+    assert a.authors == ("Al One", "Bo Two")
+    assert a.published == datetime(2014, 8, 12, 12, 24, tzinfo=UTC)
+    assert a.field_sources["title"] == "json-ld"
+    assert a.field_sources["authors"] == "json-ld"
+    assert a.field_sources["published"] == "json-ld"
+    assert a.field_sources["body"] == "heuristic"
+
+
+def test_zero_date_loses_to_visible_and_meta() -> None:
+    page = f"""<html><head>{_jsonld({"@type": "Article", "datePublished": "0000-00-00"})}
+    <meta property="article:published_time" content="2019-08-06T10:00:00+00:00"></head>
+    <body><h1>T</h1><p class="date">August 6, 2019</p>{PARA}{PARA}</body></html>"""
+    a = extract(page, now=NOW)
+    assert a.published is not None and a.published.date().isoformat() == "2019-08-06"
+    assert a.field_sources["published"] == "meta"
+
+
+def test_two_offsets_resolve_to_the_visible_day() -> None:
+    page = f"""<html><head>
+    {_jsonld({"@type": "NewsArticle", "datePublished": "2015-09-15T23:30:00-05:00"})}
+    {_jsonld({"@type": "WebPage", "datePublished": "2015-09-16T04:30:00+00:00"})}
+    </head><body><h1>Headline</h1><div class="date">September 16, 2015</div>{PARA}{PARA}
+    </body></html>"""
+    a = extract(page, now=NOW)
+    assert a.published is not None
+    assert a.published.date().isoformat() == "2015-09-16"
+    assert a.published == datetime(2015, 9, 16, 4, 30, tzinfo=UTC)
+
+
+def test_jalali_string_in_published_time() -> None:
+    page = f"""<html><head>
+    <meta property="article:published_time" content="۱۳۹۹/۰۲/۲۱ - ۱۸:۵۹"></head>
+    <body><h1>خبر</h1>{PARA}{PARA}</body></html>"""
+    a = extract(page, timezone="Asia/Tehran", now=NOW)
+    assert a.published is not None
+    assert a.published.date().isoformat() == "2020-05-10"
+
+
+def test_future_date_is_rejected() -> None:
+    page = f"""<html><head><meta property="article:published_time"
+    content="2031-01-01T00:00:00Z"></head><body><h1>T</h1>{PARA}{PARA}</body></html>"""
+    a = extract(page, now=NOW)
+    assert a.published is None
+    assert "published" not in a.field_sources
+
+
+def test_rules_win() -> None:
+    page = f"""<html><head><meta property="og:title" content="Meta title"></head><body>
+    <div class="hd"><span class="t">Rule title</span><span class="who">Ann Rule</span>
+    <span class="when">2020-02-02</span></div>
+    <div class="junk">Subscribe now to our great newsletter for more</div>
+    <div class="txt">{PARA}<p class="ad">Buy now</p></div>{PARA}</body></html>"""
+    rules = RulesConfig(
+        title=".t", authors=".who", date=".when", body=".txt", remove=[".ad"], summary=".t"
+    )
+    a = extract(page, "https://e.org/a", rules, now=NOW)
+    assert a.title == "Rule title"
+    assert a.authors == ("Ann Rule",)
+    assert a.published is not None and a.published.date().isoformat() == "2020-02-02"
+    assert "Buy now" not in a.body_text and a.body_text.count("long paragraph") == 4
+    assert {a.field_sources[k] for k in ("title", "authors", "published", "body")} == {"rules"}
+
+
+def test_body_html_is_clean_and_links_absolute() -> None:
+    page = f"""<html><body><article><h1>T</h1>{PARA}
+    <h2 style="color:red" onclick="x()">Section</h2>
+    <p>See <a href="/other" class="x">this <em>page</em></a> and <strong>more</strong>, ok.
+    It is a sentence long enough to count as text.</p>
+    <ul><li>first point of the list, with text</li><li>second point</li></ul>
+    <blockquote><p>A quoted passage that matters.</p></blockquote>
+    <figure><img src="/img/a.png" alt="A"><figcaption>Caption text</figcaption></figure>
+    {PARA}</article></body></html>"""
+    a = extract(page, "https://example.org/dir/page", now=NOW)
+    h = a.body_html
+    assert '<a href="https://example.org/other">this <em>page</em></a>' in h
+    assert "<h2>Section</h2>" in h and "<strong>more</strong>" in h
+    assert "<ul>\n<li>first point" in h and "</li>\n</ul>" in h
+    assert "<blockquote>\n<p>A quoted passage that matters.</p>\n</blockquote>" in h
+    assert '<img src="https://example.org/img/a.png" alt="A">' in h
+    assert "onclick" not in h and "style" not in h and "class" not in h
+    assert "\n\nSection\n\n" in a.body_text
+
+
+def test_summary_falls_back_to_first_sentences() -> None:
+    page = """<html><body><article><h1>T</h1><p>First sentence is here and long enough.
+    Second sentence follows it closely. Third one ends the lead. Fourth is not wanted.</p>
+    <p>Another paragraph with more text, so that the body is found as the article body.</p>
+    </article></body></html>"""
+    a = extract(page, now=NOW)
+    assert a.summary is not None
+    assert a.summary.startswith("First sentence") and "Third one ends the lead." in a.summary
+    assert "Fourth" not in a.summary
+    assert a.field_sources["summary"] == "heuristic"
+
+
+def test_canonical_language_image_tags() -> None:
+    page = f"""<html lang="de"><head><link rel="canonical" href="/kanon">
+    <meta property="og:image" content="/i.jpg"><meta property="article:tag" content="EU">
+    <meta property="article:tag" content="Wahlen"></head>
+    <body><h1>T</h1>{PARA}{PARA}</body></html>"""
+    a = extract(page, "https://kas.example/a?x=1", now=NOW)
+    assert a.canonical_url == "https://kas.example/kanon"
+    assert a.language == "de"
+    assert a.image == "https://kas.example/i.jpg"
+    assert a.tags == ("EU", "Wahlen")
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Jane Doe and John Smith", ("Jane Doe", "John Smith")),
+        ("Commentary by Anna Newby", ("Anna Newby",)),
+        ("Newsletter by Bailey Crane", ("Bailey Crane",)),
+        ("von Max Mustermann", ("Max Mustermann",)),
+        ("By A. Person, B. Person & C. Person", ("A. Person", "B. Person", "C. Person")),
+    ],
+)
+def test_byline_patterns(byline: str, expected: tuple[str, ...]) -> None:
+    page = f"<html><body><h1>Headline</h1><p>{byline}</p>{PARA}{PARA}</body></html>"
+    a = extract(page, now=NOW)
+    assert a.authors == expected
+    assert byline not in a.body_text
+
+
+def test_bytes_input_is_decoded() -> None:
+    page = f"<html><head><meta charset='windows-1252'></head><body><h1>Caf\xe9</h1>{PARA}"
+    a = extract(page.encode("cp1252"), now=NOW)
+    assert a.title == "Café"

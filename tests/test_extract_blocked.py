@@ -1,0 +1,56 @@
+"""Bot-protection pages (scraper.extract.blocked). Unit pages are hand-written; the real
+Cloudflare pages of ../shared/corpus/thinktanks are checked when the corpus is present."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scraper.extract import extract, is_blocked
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "thinktanks"
+
+CHALLENGE = """<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>
+<div class="main-wrapper"><h1>www.example.org</h1><p>Verifying you are human.</p></div>
+<script>(function(){window._cf_chl_opt={cvId: '3'};})();</script></body></html>"""
+BAN = """<html><head><title>Access denied</title></head><body><div id="cf-wrapper">
+<div id="cf-error-details"><h1>Error 1015</h1><p>You are being rate limited</p>
+<span>Ray ID: 123abc</span></div></div></body></html>"""
+
+
+def test_challenge_and_ban_pages() -> None:
+    assert is_blocked(CHALLENGE)
+    assert is_blocked(BAN)
+    assert extract(CHALLENGE).blocked
+    a = extract(BAN, "https://x.org/a")
+    assert a.blocked and a.title is None and a.body_text == "" and a.url == "https://x.org/a"
+
+
+def test_header_and_status() -> None:
+    assert is_blocked("", 403, {"CF-Mitigated": "challenge"})
+    weak = "<html><body><p>Checking your browser before accessing the site.</p></body></html>"
+    assert not is_blocked(weak, 200)
+    assert is_blocked(weak, 503)
+
+
+def test_articles_mentioning_cloudflare_are_not_blocked() -> None:
+    text = "<p>" + "Cloudflare said the Ray ID: field helps support staff. " * 200 + "</p>"
+    page = f"<html><head><title>Why CDNs fail</title></head><body>{text}</body></html>"
+    assert not is_blocked(page, 200)
+    assert not is_blocked(page, 403)
+    assert not extract(page).blocked
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus absent")
+def test_real_blocked_pages_in_corpus() -> None:
+    kinds = {
+        case: json.loads((case / "truth.json").read_text(encoding="utf-8"))["kind"]
+        for case in sorted(CORPUS.iterdir())
+        if (case / "truth.json").exists()
+    }
+    assert "blocked" in kinds.values() and "article" in kinds.values()
+    for case, kind in kinds.items():
+        page = (case / "page.html").read_text(encoding="utf-8", errors="replace")
+        assert is_blocked(page) is (kind == "blocked"), case.name
