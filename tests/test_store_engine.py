@@ -126,5 +126,6 @@ def test_unreachable_postgres_is_a_store_error() -> None:
 def test_unwritable_sqlite_location_is_a_store_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises((StoreError, OSError)):
+    with pytest.raises(StoreError, match="cannot create the database folder") as info:
         Store.open(f"sqlite:///{blocker}/db/scraper.db")
+    assert info.value.hint is not None

@@ -80,7 +80,13 @@ class Store:
     @classmethod
     def open(cls, url: str = DEFAULT_URL) -> Store:
         """Open (and create/migrate) the database at ``url``."""
-        db = Database.from_url(url)
+        try:
+            db = Database.from_url(url)
+        except OSError as e:
+            raise StoreError(
+                f"cannot create the database folder for {_safe_url(url)}: {e.strerror or e}",
+                hint="check database_url in the config and that its folder is writable",
+            ) from e
         try:
             migrate(db)
         except SQLAlchemyError as e:
