@@ -132,12 +132,22 @@ class _Run:
         self.since = since
         self.known = known
         self.pages = 0
-        self.errors: list[str] = []
+        self._errors: list[tuple[int, str]] = []  # (way number, line): reported in way order
         self.blocked = 0
         self.disallowed = 0
 
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return tuple(line for _, line in sorted(self._errors, key=lambda e: e[0]))
+
     async def get(
-        self, kind: str, url: str, accept: Literal["html", "xml"], *, quiet_404: bool = False
+        self,
+        way: int,
+        kind: str,
+        url: str,
+        accept: Literal["html", "xml"],
+        *,
+        quiet_404: bool = False,
     ) -> FetchResult | None:
         """The fetched page, or ``None`` after recording why not."""
         result = await self.fetcher.fetch(url, accept=accept)
@@ -161,17 +171,22 @@ class _Run:
             detail = f"HTTP {result.http_status} after {result.attempts} attempts"
         else:
             detail = "fetch failed"
-        self.fail(kind, url, detail)
+        self.fail(way, kind, url, detail)
         return None
 
-    def fail(self, kind: str, url: str, detail: str) -> None:
-        self.errors.append(f"{kind} {url} : {detail}")
+    def fail(self, way: int, kind: str, url: str, detail: str) -> None:
+        self._errors.append((way, f"{kind} {url} : {detail}"))
 
     def useful(self, url: str) -> bool:
         return url not in self.known and url_allowed(url, self.source)
 
     async def listing_chain(
-        self, listing: ListingConfig, start: str, template: Iterator[str] | None, max_pages: int
+        self,
+        way: int,
+        listing: ListingConfig,
+        start: str,
+        template: Iterator[str] | None,
+        max_pages: int,
     ) -> list[Found]:
         """One start URL and its next pages, until ``max_pages``, the end, or a page with
         nothing new (not seen in this chain, not already known, allowed)."""
@@ -181,14 +196,14 @@ class _Run:
         url: str | None = start
         while url is not None and len(visited) < max_pages and url not in visited:
             visited.add(url)
-            result = await self.get("listing", url, "html", quiet_404=len(visited) > 1)
+            result = await self.get(way, "listing", url, "html", quiet_404=len(visited) > 1)
             if result is None:
                 break
             try:
                 page = links_from_listing(result.text, result.final_url, listing)
             except Exception as e:  # a parser fault on one page must not stop the others
                 log.exception("listing %s could not be parsed", url)
-                self.fail("listing", url, f"{type(e).__name__}: {e}")
+                self.fail(way, "listing", url, f"{type(e).__name__}: {e}")
                 break
             titles = page.titles or (None,) * len(page.links)
             fresh = 0
@@ -203,7 +218,7 @@ class _Run:
             url = page.next_url or (next(template, None) if template is not None else None)
         return out
 
-    async def sitemaps(self, roots: Sequence[str]) -> list[Found]:
+    async def sitemaps(self, way: int, roots: Sequence[str]) -> list[Found]:
         """Sitemaps and their index children, breadth first, bounded in depth and count."""
         out: list[Found] = []
         queue: list[tuple[str, int]] = [(u, 0) for u in roots]
@@ -214,18 +229,18 @@ class _Run:
             if url in visited:
                 continue
             visited.add(url)
-            result = await self.get("sitemap", url, "xml")
+            result = await self.get(way, "sitemap", url, "xml")
             if result is None:
                 continue
             body = result.content or result.text.encode("utf-8")
             try:
                 sitemap = parse_sitemap(body, result.final_url, max_bytes=DEFAULT_MAX_BYTES)
             except DiscoveryError as e:
-                self.fail("sitemap", url, str(e))
+                self.fail(way, "sitemap", url, str(e))
                 continue
             except Exception as e:
                 log.exception("sitemap %s could not be parsed", url)
-                self.fail("sitemap", url, f"{type(e).__name__}: {e}")
+                self.fail(way, "sitemap", url, f"{type(e).__name__}: {e}")
                 continue
             out.extend(("sitemap", Candidate(u, m)) for u, m in sitemap.urls)
             if not sitemap.children:
@@ -251,18 +266,18 @@ class _Run:
                 queue.append((child, depth + 1))
         return out
 
-    async def feed(self, url: str) -> list[Found]:
-        result = await self.get("feed", url, "xml")
+    async def feed(self, way: int, url: str) -> list[Found]:
+        result = await self.get(way, "feed", url, "xml")
         if result is None:
             return []
         body = result.content or result.text.encode("utf-8")
         try:
             return [("feed", c) for c in links_from_feed(body, result.final_url)]
         except DiscoveryError as e:
-            self.fail("feed", url, str(e))
+            self.fail(way, "feed", url, str(e))
         except Exception as e:
             log.exception("feed %s could not be parsed", url)
-            self.fail("feed", url, f"{type(e).__name__}: {e}")
+            self.fail(way, "feed", url, f"{type(e).__name__}: {e}")
         return []
 
 
@@ -293,10 +308,11 @@ async def discover(
         pages = max_pages if max_pages is not None else listing.max_pages
         for i, start in enumerate(listing.start_urls):
             template = page_urls(listing) if i == 0 and listing.page_template else None
-            ways.append(run.listing_chain(listing, start, template, max(pages, 1)))
-    ways.extend(run.feed(url) for url in source.feeds)
+            ways.append(run.listing_chain(len(ways), listing, start, template, max(pages, 1)))
+    for url in source.feeds:
+        ways.append(run.feed(len(ways), url))
     if source.sitemaps:
-        ways.append(run.sitemaps(source.sitemaps))
+        ways.append(run.sitemaps(len(ways), source.sitemaps))
     results = await asyncio.gather(*ways)
     found = [item for way in results for item in way]
     return Discovery(
