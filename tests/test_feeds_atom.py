@@ -1,0 +1,234 @@
+"""feeds.atom / feeds.jsonfeed: valid Atom that round-trips through feedparser, deterministic."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from feeds.atom import FeedSpec, render_feed
+from feeds.jsonfeed import JSON_FEED_VERSION, render_json_feed
+from feeds.model import EMPTY_FEED_UPDATED, entry_id
+from scraper.models import StoredArticle
+from tests._feeds_helpers import NOW, article, check_feed, replace, sample_articles
+
+GOLDEN = Path(__file__).parent / "golden" / "feeds"
+BASE = "https://feeds.example.org"
+NAMES = {"ipis": "IPIS", "csis": "CSIS", "kas": "Konrad-Adenauer-Stiftung"}
+LINKS = {
+    "ipis": "https://ipis.example/",
+    "csis": "https://csis.example/",
+    "kas": "https://kas.example/",
+}
+
+
+def spec(kind: str = "all", key: str = "all", **extra: str) -> FeedSpec:
+    rel = "all" if kind == "all" else f"{kind}s/{key}" if kind != "filtered" else f"filtered/{key}"
+    return FeedSpec(
+        kind=kind,  # type: ignore[arg-type]
+        key=key,
+        title=extra.pop("title", f"Feed {key}"),
+        subtitle=extra.pop("subtitle", "Newest first"),
+        self_url=f"{BASE}/feeds/{rel}.atom",
+        json_url=f"{BASE}/feeds/{rel}.json",
+        alternate_url=f"{BASE}/feeds/",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def render(s: FeedSpec, articles: list[StoredArticle], now: datetime = NOW) -> bytes:
+    originals = {a.id: a for a in sample_articles()}
+    return render_feed(
+        s,
+        articles,
+        source_names=NAMES,
+        source_links=LINKS,
+        originals=originals,
+        generator_version="9.9.9",
+        now=now,
+    )
+
+
+def test_all_feed_round_trips_every_field() -> None:
+    arts = sample_articles()
+    parsed = check_feed(render(spec(), arts))
+    feed = parsed.feed
+    assert feed.id == spec().id and feed.id.startswith("urn:uuid:")
+    assert feed.title == "Feed all"
+    assert feed.subtitle == "Newest first"
+    assert {(x.rel, x.href) for x in feed.links} >= {
+        ("self", f"{BASE}/feeds/all.atom"),
+        ("alternate", f"{BASE}/feeds/"),
+        ("alternate", f"{BASE}/feeds/all.json"),
+    }
+    assert feed.generator == "thinktank-digest"
+    assert feed.generator_detail.version == "9.9.9"
+    # feed updated = newest entry updated (article 3 changed on 07-10)
+    assert feed.updated == "2025-07-10T08:00:00+00:00"
+
+    entries = {e.id: e for e in parsed.entries}
+    expected = [a for a in arts if a.duplicate_of is None]
+    assert set(entries) == {entry_id(a.canonical_url) for a in expected}
+    for a in expected:
+        e = entries[entry_id(a.canonical_url)]
+        assert e.link == a.url
+        assert e.updated == a.last_changed.replace(microsecond=0).isoformat()
+        if a.published is not None:
+            assert e.published == a.published.isoformat()
+        else:
+            assert "published" not in e
+        cats = [t.term for t in e.tags]
+        assert cats == [*a.tags, a.source_id]
+        names = [x.name for x in e.authors]
+        assert names == (list(a.authors) or [NAMES[a.source_id]])
+        assert e.source.title == NAMES[a.source_id]
+        assert e.content[0].type == "text/html"
+    # offsets are kept exactly (Tehran +03:30, New York -05:00)
+    assert entries[entry_id(arts[0].canonical_url)].published == "2025-07-01T11:00:00+03:30"
+    assert entries[entry_id(arts[2].canonical_url)].published == "2025-07-02T08:30:00-05:00"
+    # newest first by published, else first seen (article 3: 2025-07-02 13:30 UTC)
+    order = [e.id for e in parsed.entries]
+    by_date = sorted(expected, key=lambda a: (a.published or a.first_seen), reverse=True)
+    assert order == [entry_id(a.canonical_url) for a in by_date]
+    assert order[0] == entry_id(arts[2].canonical_url)
+
+
+def test_titles_with_markup_quotes_and_controls_stay_text() -> None:
+    arts = sample_articles()
+    parsed = check_feed(render(spec(), arts))
+    entries = {e.id: e for e in parsed.entries}
+    first = entries[entry_id(arts[0].canonical_url)]
+    assert first.title == 'Iran & the "West": <b>bold</b> ideas'
+    assert first.title_detail.type == "text/plain"
+    third = entries[entry_id(arts[2].canonical_url)]
+    assert third.title == "Controlchars and lone surrogate"
+
+
+def test_hostile_body_is_sanitised_in_the_feed() -> None:
+    arts = sample_articles()
+    data = render(spec(), arts)
+    parsed = check_feed(data)
+    content = {e.id: e.content[0].value for e in parsed.entries}[entry_id(arts[1].canonical_url)]
+    low = content.lower()
+    for bad in ("<script", "javascript", "onerror", "<iframe", "<style", "<svg", "<base",
+                "<meta", "<form", "evil.example", "alert("):  # fmt: skip
+        assert bad not in low, bad
+    assert 'href="https://ipis.example/rel/link"' in content
+    assert 'src="https://ipis.example/analysis/pic.png"' in content
+    assert 'rel="noopener noreferrer"' in content
+
+
+def test_near_duplicates_only_in_their_source_feed_with_related_link() -> None:
+    arts = sample_articles()
+    dup_id = entry_id(arts[3].canonical_url)
+    for kind, key in (("all", "all"), ("tag", "iran"), ("filtered", "x")):
+        ids = [e.id for e in check_feed(render(spec(kind, key), arts)).entries]
+        assert dup_id not in ids
+    csis = [a for a in arts if a.source_id == "csis"]
+    parsed = check_feed(render(spec("source", "csis"), csis))
+    dup = {e.id: e for e in parsed.entries}[dup_id]
+    related = [x for x in dup.links if x.rel == "related"]
+    assert [x.href for x in related] == [arts[0].url]
+    assert "first copy" in dup.content[0].value
+    assert "Also published by IPIS" in dup.content[0].value
+
+
+def test_same_input_gives_identical_bytes_whatever_order_and_clock() -> None:
+    arts = sample_articles()
+    first = render(spec(), arts, now=NOW)
+    shuffled = arts[:]
+    random.Random(7).shuffle(shuffled)
+    assert render(spec(), shuffled, now=NOW + timedelta(days=30)) == first
+    assert render_json_feed(spec(), arts, source_names=NAMES, now=NOW) == render_json_feed(
+        spec(), shuffled, source_names=NAMES, now=NOW + timedelta(days=3)
+    )
+
+
+def test_updated_moves_only_with_last_changed() -> None:
+    arts = sample_articles()
+    before = check_feed(render(spec(), arts))
+    edited = [replace(a, body_html="<p>typo fixed</p>") if a.id == 5 else a for a in arts]
+    same = check_feed(render(spec(), edited))
+    e_id = entry_id(arts[4].canonical_url)
+    pick = lambda p: {e.id: e for e in p.entries}[e_id]  # noqa: E731
+    assert pick(same).updated == pick(before).updated
+    changed_at = datetime(2025, 7, 12, 6, 0, tzinfo=UTC)
+    moved = [replace(a, last_changed=changed_at) if a.id == 5 else a for a in edited]
+    after = check_feed(render(spec(), moved))
+    assert pick(after).updated == "2025-07-12T06:00:00+00:00"
+    assert after.feed.updated == "2025-07-12T06:00:00+00:00"
+    assert pick(after).published == pick(before).published
+
+
+def test_empty_feed_uses_the_fixed_epoch() -> None:
+    data = render(spec("tag", "none"), [])
+    parsed = check_feed(data)
+    assert parsed.entries == []
+    assert parsed.feed.updated == EMPTY_FEED_UPDATED.isoformat() == "1970-01-01T00:00:00+00:00"
+    assert render(spec("tag", "none"), [], now=NOW + timedelta(days=1)) == data
+
+
+def test_icon_language_and_fallback_author() -> None:
+    s = spec("source", "ipis", icon="https://ipis.example/favicon.ico", language="fa")
+    parsed = check_feed(render(s, [article(10, authors=())]))
+    assert parsed.feed.icon == "https://ipis.example/favicon.ico"
+    assert parsed.feed.author == "thinktank-digest"
+    assert parsed.entries[0].author == "IPIS"
+
+
+def test_missing_title_and_body_html_fall_back() -> None:
+    a = article(11, title="", body_html="", body_text="First para.\n\nSecond <para>.")
+    parsed = check_feed(render(spec(), [a]))
+    e = parsed.entries[0]
+    assert e.title == a.url
+    assert e.content[0].value == "<p>First para.</p><p>Second &lt;para&gt;.</p>"
+    assert e.summary.startswith("First para.")
+
+
+def test_json_feed_matches_the_atom_twin() -> None:
+    arts = sample_articles()
+    atom = check_feed(render(spec(), arts))
+    doc = json.loads(
+        render_json_feed(spec(), arts, source_names=NAMES, source_links=LINKS, now=NOW)
+    )
+    assert doc["version"] == JSON_FEED_VERSION
+    assert doc["feed_url"] == f"{BASE}/feeds/all.json"
+    assert [i["id"] for i in doc["items"]] == [e.id for e in atom.entries]
+    first = doc["items"][0]
+    assert set(first) >= {"id", "url", "title", "content_html", "date_modified", "authors"}
+    by_id = {i["id"]: i for i in doc["items"]}
+    ipis = by_id[entry_id(arts[1].canonical_url)]
+    assert ipis["date_published"] == "2025-07-01T12:00:00+03:30"
+    assert ipis["tags"] == ["iran", "security"]
+    assert ipis["authors"] == [{"name": "IPIS"}]
+    assert "<script" not in ipis["content_html"]
+
+
+def _golden(name: str, data: bytes) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    if not path.exists():
+        pytest.fail(f"{path} missing: run with UPDATE_GOLDEN=1 once and review the file")
+    assert data == path.read_bytes(), f"{name} differs from the golden file"
+
+
+def test_golden_files() -> None:
+    arts = sample_articles()
+    all_feed = render(spec(title="Think tanks"), arts)
+    csis = render(spec("source", "csis", title="CSIS"), [a for a in arts if a.source_id == "csis"])
+    check_feed(all_feed)
+    check_feed(csis)
+    _golden("all.atom", all_feed)
+    _golden("source-csis.atom", csis)
+    _golden(
+        "all.json",
+        render_json_feed(
+            spec(title="Think tanks"), arts, source_names=NAMES, source_links=LINKS, now=NOW
+        ),
+    )
