@@ -492,3 +492,24 @@ def test_select_merges_filters_known_and_caps() -> None:
     assert links[1].title == "two"
     since = select(source, found, since=datetime(2025, 3, 5), known=known)
     assert [lk.url.removeprefix(h) for lk in since] == ["/p/4", "/p/1", "/p/6", "/p/7"]
+
+
+async def test_start_page_without_links_is_reported(site: Site, fetcher: Fetches) -> None:
+    u = site.url
+    site.html("/redesigned/", "<html><body><div class='new-card'><a href='/r/1'>1</a></div>")
+    site.xml(
+        "/feed/", b'<rss version="2.0"><channel><item><link>/r/2</link></item></channel></rss>'
+    )
+    source = SourceConfig(
+        id="r",
+        name="R",
+        homepage=f"{u}/",
+        feeds=[f"{u}/feed/"],
+        listing={"start_urls": [f"{u}/redesigned/"], "link_selector": "article.card a"},
+    )
+    found = await discover(source, fetcher, since=None)
+    assert paths(found, site) == ["/r/2"]
+    assert found.errors == (
+        f"listing {u}/redesigned/ : no article links matched (check the selectors)",
+    )
+    assert found.listing_pages == 2

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scraper.config import ListingConfig, SourceConfig
 from scraper.discover import (
@@ -404,3 +406,73 @@ def test_url_allowed_include_exclude() -> None:
     assert not url_allowed("https://www.example.org/research/x.pdf", src)
     assert not url_allowed("https://other.org/research/a/", src)  # off site
     assert url_allowed("https://www.example.org/anything", source())  # no patterns: all on site
+
+
+# ---------------------------------------------------------------- robustness (hypothesis)
+
+_TAGS = st.sampled_from(
+    [
+        "<a href='",
+        "'>",
+        "</a>",
+        "<article class=card>",
+        "</article>",
+        "<base href='",
+        "#",
+        "/r/",
+        "http://",
+        "javascript:",
+        "[::1",
+        "<link rel=next href='",
+        "%",
+        "\\",
+        "\x00",
+        " ",
+        "é",
+    ]
+)
+_XML = st.sampled_from(
+    [
+        "<?xml version='1.0'?>",
+        "<urlset>",
+        "</urlset>",
+        "<sitemapindex>",
+        "<url>",
+        "</url>",
+        "<loc>",
+        "</loc>",
+        "<lastmod>",
+        "</lastmod>",
+        "2024-02-30T25:61Z",
+        "http://x.org/a",
+        "<!DOCTYPE x>",
+        "<!ENTITY e 'x'>",
+        "&e;",
+        "&amp;",
+        "\x1f\x8b",
+        " ",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TAGS, max_size=30).map("".join))
+def test_listing_never_raises_and_yields_absolute_http(html: str) -> None:
+    page = links_from_listing(
+        html, PAGE, listing(link_selector="article.card, a", next_selector="link")
+    )
+    assert len(page.links) == len(set(page.links)) == len(page.titles)
+    assert all(u.startswith(("http://", "https://")) and "#" not in u for u in page.links)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_XML, max_size=30).map("".join))
+def test_sitemap_only_raises_discovery_error(text: str) -> None:
+    try:
+        sm = parse_sitemap(text.encode(), "https://x.org/s.xml", max_bytes=10_000)
+    except DiscoveryError:
+        return
+    assert all(u.startswith(("http://", "https://")) for u, _ in sm.urls)
+    assert all(m is None or m.tzinfo is not None for _, m in sm.urls)
+    assert len(sm.children) == len(sm.child_lastmods)

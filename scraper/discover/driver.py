@@ -205,6 +205,9 @@ class _Run:
                 log.exception("listing %s could not be parsed", url)
                 self.fail(way, "listing", url, f"{type(e).__name__}: {e}")
                 break
+            if not page.links and len(visited) == 1:
+                self.fail(way, "listing", url, "no article links matched (check the selectors)")
+                break
             titles = page.titles or (None,) * len(page.links)
             fresh = 0
             for link, title in zip(page.links, titles, strict=True):
