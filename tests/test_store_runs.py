@@ -210,3 +210,37 @@ def test_fetch_states_is_batch_shaped(store: Store) -> None:
     assert sorted(got) == sorted(urls[::100])
     assert {s.last_status for s in got.values()} == {"blocked"}
     assert store.fetch_states([]) == {}
+
+
+def test_known_urls(store: Store, make_article: ArticleFactory) -> None:
+    lastmod = datetime(2025, 7, 1, 12, tzinfo=timezone(timedelta(hours=3, minutes=30)))
+    base = "https://ipis.example.org/"
+    art, dec = make_article(1)
+    aid = store.save_article("ipis", art, dec, url=base + "a", tags=[], now=NOW)
+    cases = [
+        ("a", FetchStatus.OK, aid, lastmod),
+        ("b", FetchStatus.NOT_MODIFIED, None, None),
+        ("c", FetchStatus.NOT_HTML, None, None),
+        ("d", FetchStatus.ERROR, None, None),  # retried next run
+        ("e", FetchStatus.BLOCKED, None, None),
+        ("f", FetchStatus.DISALLOWED, None, None),
+    ]
+    for path, status, article_id, lm in cases:
+        store.record_fetch(
+            "ipis", _result(base + path, status), lastmod=lm, article_id=article_id, now=NOW
+        )
+    store.record_fetch(
+        "csis",
+        _result("https://csis.example.org/x", FetchStatus.OK),
+        lastmod=None,
+        article_id=None,
+        now=NOW,
+    )
+    known = store.known_urls("ipis")
+    assert known == {base + "a": lastmod, base + "b": None, base + "c": None}
+    # a stored article stays known even when a later fetch failed
+    store.record_fetch(
+        "ipis", _result(base + "a", FetchStatus.ERROR), lastmod=None, article_id=None, now=NOW
+    )
+    assert base + "a" in store.known_urls("ipis")
+    assert store.known_urls("nobody") == {}

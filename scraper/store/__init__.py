@@ -169,6 +169,12 @@ class Store:
         return _fetch.fetch_states(self._db, urls)
 
     @_db_errors
+    def known_urls(self, source_id: str) -> dict[str, datetime | None]:
+        """URLs of ``source_id`` not to fetch again unless their ``lastmod`` moved (see
+        :func:`scraper.store.fetchstate.known_urls`), mapped to the ``lastmod`` seen last."""
+        return _fetch.known_urls(self._db, source_id)
+
+    @_db_errors
     def record_fetch(
         self,
         source_id: str,

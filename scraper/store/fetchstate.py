@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from scraper.models import FetchResult, FetchState, FetchStatus
 from scraper.store.articles import chunks
@@ -13,7 +13,11 @@ from scraper.store.engine import Database
 from scraper.store.schema import fetch_state
 from scraper.store.types import ensure_aware
 
-__all__ = ["fetch_states", "record_fetch"]
+__all__ = ["KNOWN_STATUSES", "fetch_states", "known_urls", "record_fetch"]
+
+# A URL whose last fetch ended like this is "known": not fetched again unless the listing says
+# it changed. Errors, blocks and robots refusals are retried on the next run.
+KNOWN_STATUSES = (FetchStatus.OK.value, FetchStatus.NOT_MODIFIED.value, FetchStatus.NOT_HTML.value)
 
 
 def fetch_states(db: Database, urls: Sequence[str]) -> dict[str, FetchState]:
@@ -37,6 +41,24 @@ def fetch_states(db: Database, urls: Sequence[str]) -> dict[str, FetchState]:
                     lastmod_seen=row["lastmod_seen"],
                     article_id=row["article_id"],
                 )
+    return out
+
+
+def known_urls(db: Database, source_id: str) -> dict[str, datetime | None]:
+    """The source's known URLs mapped to the listing ``lastmod`` seen at their last fetch.
+
+    Known: the URL has a stored article, or its last fetch was OK / not modified / not HTML.
+    """
+    c = fetch_state.c
+    stmt = select(c.url, c.lastmod_seen).where(
+        c.source_id == source_id,
+        or_(c.article_id.is_not(None), c.last_status.in_(KNOWN_STATUSES)),
+    )
+    with db.read() as conn:
+        rows = conn.execute(stmt).all()
+    out: dict[str, datetime | None] = {}
+    for url, lastmod in rows:
+        out[url] = lastmod
     return out
 
 
