@@ -1,0 +1,235 @@
+"""feeds.publish: every file written atomically, unchanged files left alone, OPML and index."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from lxml import etree  # type: ignore[import-untyped]
+
+from feeds.model import entry_id
+from feeds.publish import atomic_write, build_all, keyword_match
+from feeds.validate import check_dir
+from scraper.errors import FeedError
+from scraper.models import Article, Decision, SaveAction
+from scraper.store import Store
+from tests._feeds_helpers import (
+    NOW,
+    MemoryArticles,
+    article,
+    check_feed,
+    config,
+    replace,
+    sample_articles,
+)
+
+EXPECTED_ATOM = {
+    "all.atom",
+    "sources/ipis.atom",
+    "sources/csis.atom",
+    "sources/kas.atom",
+    "tags/iran.atom",
+    "tags/security.atom",
+    "filtered/nuclear.atom",
+    "filtered/csis-sec.atom",
+}
+
+
+def _files(root: Path) -> dict[str, int]:
+    return {
+        p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A real SQLite store holding the sample articles (duplicate_of remapped to store ids)."""
+    st = Store.open("sqlite:///" + str(tmp_path / "db" / "scraper.db"))
+    ids: dict[int, int] = {}
+    for a in sample_articles():
+        art = Article(
+            url=a.url,
+            canonical_url=a.canonical_url,
+            # SQLite's driver refuses lone surrogates (the renderer copes with them: atom tests)
+            title=(a.title or "").encode("utf-8", "replace").decode("utf-8"),
+            authors=a.authors,
+            published=a.published,
+            language=a.language,
+            summary=a.summary,
+            body_text=a.body_text,
+            body_html=a.body_html,
+            tags=a.tags,
+        )
+        decision = Decision(
+            action=SaveAction.NEW,
+            canonical_url=a.canonical_url,
+            content_hash=a.content_hash,
+            simhash=None,
+            duplicate_of=ids[a.duplicate_of] if a.duplicate_of else None,
+        )
+        ids[a.id] = st.save_article(
+            a.source_id, art, decision, url=a.url, tags=a.tags, now=a.first_seen
+        )
+    yield st
+    st.close()
+
+
+def test_build_from_a_real_store_writes_valid_feeds(store: Store, tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    report = build_all(store, config(str(out)), now=NOW)
+    atom = {f.path.as_posix() for f in report.feeds}
+    assert atom == EXPECTED_ATOM
+    assert all(f.written for f in report.feeds)
+    problems = check_dir(out)
+    assert set(problems) == EXPECTED_ATOM
+    assert all(p == [] for p in problems.values()), problems
+    for name in EXPECTED_ATOM:
+        check_feed((out / name).read_bytes())
+        assert (out / name).with_suffix(".json").is_file()
+    entries = {f.path.as_posix(): f.entries for f in report.feeds}
+    assert entries["all.atom"] == 5  # the near-duplicate is left out
+    assert entries["sources/csis.atom"] == 2  # ...but shown in its own source feed
+    assert entries["tags/security.atom"] == 2
+    assert entries["filtered/csis-sec.atom"] == 1
+    assert entries["filtered/nuclear.atom"] == 0
+    csis = check_feed((out / "sources/csis.atom").read_bytes())
+    related = [x.href for e in csis.entries for x in e.links if x.rel == "related"]
+    assert related == ["https://ipis.example/analysis/1-piece"]
+    all_feed = check_feed((out / "all.atom").read_bytes())
+    assert {x.href for x in all_feed.feed.links if x.rel == "self"} == {
+        "https://feeds.example.org/feeds/all.atom"
+    }
+    ipis = check_feed((out / "sources/ipis.atom").read_bytes())
+    assert ipis.feed.icon == "https://ipis.example/favicon.ico"
+    assert "unchanged" in report.summary() and "8 feeds" in report.summary()
+
+
+def test_second_build_rewrites_nothing_and_a_change_rewrites_only_affected(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "feeds"
+    cfg = config(str(out))
+    source = MemoryArticles(sample_articles())
+    first = build_all(source, cfg, now=NOW)
+    assert len(first.written) == 2 * len(EXPECTED_ATOM) + 2  # atom + json + opml + index
+    before = _files(out)
+    second = build_all(source, cfg, now=NOW + timedelta(hours=6))
+    assert second.written == ()
+    assert len(second.unchanged) == len(first.written)
+    assert _files(out) == before  # same mtimes: nothing was touched
+
+    kas = next(a for a in sample_articles() if a.id == 5)
+    source.replace(replace(kas, title="KAS revised", last_changed=NOW))
+    third = build_all(source, cfg, now=NOW)
+    rewritten = {p.as_posix() for p in third.written}
+    assert rewritten == {"all.atom", "all.json", "sources/kas.atom", "sources/kas.json"}
+    after = _files(out)
+    assert after["sources/ipis.atom"] == before["sources/ipis.atom"]
+    assert after["sources/kas.atom"] != before["sources/kas.atom"]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_stale_feeds_removed_and_json_optional(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    (out / "sources").mkdir(parents=True)
+    (out / "sources" / "gone.atom").write_bytes(b"<feed/>")
+    (out / "sources" / "notes.txt").write_text("kept")
+    report = build_all(
+        MemoryArticles(sample_articles()), config(str(out), json_feed=False), now=NOW
+    )
+    assert Path("sources/gone.atom") in report.removed
+    assert not (out / "sources" / "gone.atom").exists()
+    assert (out / "sources" / "notes.txt").exists()
+    assert not list(out.rglob("*.json"))
+    all_feed = check_feed((out / "all.atom").read_bytes())
+    assert not [x for x in all_feed.feed.links if x.get("type") == "application/feed+json"]
+
+
+def test_default_base_url_when_none_configured(tmp_path: Path) -> None:
+    cfg = config(str(tmp_path))
+    cfg = cfg.model_copy(update={"serve": cfg.serve.model_copy(update={"public_base_url": None})})
+    build_all(MemoryArticles(sample_articles()), cfg, now=NOW)
+    parsed = check_feed((tmp_path / "all.atom").read_bytes())
+    assert {x.href for x in parsed.feed.links if x.rel == "self"} == {
+        "http://localhost:8080/feeds/all.atom"
+    }
+
+
+def test_keyword_filter_is_case_insensitive_whole_word(tmp_path: Path) -> None:
+    nuclear = article(20, title="The NUCLEAR question", tags=())
+    nuclearism = article(21, title="Nuclearism explained", tags=())
+    in_body = article(22, body_text="Talks on a nuclear deal resumed.", tags=())
+    dup = article(23, title="nuclear copy", duplicate_of=20)
+    assert keyword_match(nuclear, ["nuclear"])
+    assert not keyword_match(nuclearism, ["nuclear"])
+    assert keyword_match(in_body, ["Nuclear"])
+    assert keyword_match(article(24, summary="A nuclear-armed state"), ["nuclear"])
+    assert keyword_match(article(25, title="Middle East policy"), ["middle east"])
+    build_all(MemoryArticles([nuclear, nuclearism, in_body, dup]), config(str(tmp_path)), now=NOW)
+    parsed = check_feed((tmp_path / "filtered" / "nuclear.atom").read_bytes())
+    assert {e.id for e in parsed.entries} == {
+        entry_id(nuclear.canonical_url),
+        entry_id(in_body.canonical_url),
+    }
+
+
+def test_max_entries_limits_every_feed(tmp_path: Path) -> None:
+    many = [article(i, tags=("iran",)) for i in range(1, 31)]
+    report = build_all(MemoryArticles(many), config(str(tmp_path), max_entries=7), now=NOW)
+    counts = {f.path.as_posix(): f.entries for f in report.feeds}
+    assert counts["all.atom"] == counts["sources/ipis.atom"] == counts["tags/iran.atom"] == 7
+    parsed = check_feed((tmp_path / "all.atom").read_bytes())
+    assert parsed.entries[0].id == entry_id(many[-1].canonical_url)  # newest kept
+
+
+def test_opml_lists_every_feed_and_index_is_escaped(tmp_path: Path) -> None:
+    cfg = config(str(tmp_path), title='Digest <&> "quotes"')
+    report = build_all(MemoryArticles(sample_articles()), cfg, now=NOW)
+    root = etree.fromstring((tmp_path / "feeds.opml").read_bytes())
+    assert root.get("version") == "2.0"
+    assert root.findtext("head/title") == 'Digest <&> "quotes"'
+    urls = {o.get("xmlUrl") for o in root.iter("outline") if o.get("xmlUrl")}
+    assert urls == {f"https://feeds.example.org/feeds/{name}" for name in EXPECTED_ATOM}
+    html = (tmp_path / "index.html").read_text()
+    assert "Digest &lt;&amp;&gt; &quot;quotes&quot;" in html
+    assert "<&>" not in html
+    for f in report.feeds:
+        assert f'href="{f.path.as_posix()}"' in html
+    assert "<script" not in html
+
+
+def test_json_twins_carry_the_same_ids(tmp_path: Path) -> None:
+    build_all(MemoryArticles(sample_articles()), config(str(tmp_path)), now=NOW)
+    atom = check_feed((tmp_path / "tags" / "iran.atom").read_bytes())
+    doc = json.loads((tmp_path / "tags" / "iran.json").read_bytes())
+    assert [i["id"] for i in doc["items"]] == [e.id for e in atom.entries]
+
+
+def test_atomic_write_replaces_whole_files_and_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "sub" / "f.atom"
+    assert atomic_write(target, b"one")
+    assert not atomic_write(target, b"one")
+    assert target.read_bytes() == b"one"
+    assert oct(target.stat().st_mode & 0o777) == "0o644"
+
+    def broken_replace(self: Path, dst: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", broken_replace)
+    with pytest.raises(OSError):
+        atomic_write(target, b"two")
+    assert target.read_bytes() == b"one"  # the old file is intact
+    assert [p.name for p in target.parent.iterdir()] == ["f.atom"]  # no temp file left
+
+
+def test_unwritable_output_is_a_feed_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(FeedError) as info:
+        build_all(MemoryArticles([]), config(str(blocker / "feeds")), now=NOW)
+    assert info.value.hint and "output_dir" in info.value.hint
