@@ -169,7 +169,7 @@ def run(
     page_lang = str(st.fields.get("language") or language or "") or None
 
     # ---- title
-    title, title_origin = choose_title(ruled.title, ld, meta, all_blocks)
+    title, title_origin = choose_title(ruled.title, ld, meta, tree)
     if title:
         st.set("title", title, title_origin)
     idx = _title_index(all_blocks, title)

@@ -52,6 +52,7 @@ class LdArticle:
     type: str
     rank: int
     headline: str | None = None
+    name: str | None = None
     authors: tuple[str, ...] = ()
     published: str | None = None
     modified: str | None = None
@@ -175,7 +176,8 @@ def read_jsonld(tree: LexborHTMLParser) -> list[LdArticle]:
             LdArticle(
                 type=types[0],
                 rank=min(ranks),
-                headline=_string(obj.get("headline")) or _string(obj.get("name")),
+                headline=_string(obj.get("headline")),
+                name=_string(obj.get("name")),
                 authors=tuple(
                     _people(obj.get("author"), index) or _people(obj.get("creator"), index)
                 ),

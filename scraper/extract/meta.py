@@ -152,7 +152,7 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
         low = key.lower()
         if low in {"datepublished", "datemodified", "headline"}:
             _add(meta.values, low, _itemprop_value(node))
-    title = tree.css_first("title")
+    title = tree.css_first("head > title") or tree.css_first("title:not(svg title)")
     if title is not None:
         meta.title_tag = collapse(title.text(deep=True)) or None
     for node in tree.css("link[rel][href]"):

@@ -1,76 +1,148 @@
-"""The headline: metadata titles cleaned of the site name, checked against the page's ``<h1>``."""
+"""The headline: metadata titles checked against the page's ``<title>`` and ``<h1>``.
+
+Metadata titles are kept as the publisher wrote them, except a leading site name
+(``Site - Headline``) when the rest is the page's ``<h1>``. A metadata title that shares nothing
+with the ``<title>`` or any ``<h1>`` (a JSON-LD ``headline`` that is really a description) is
+ignored. Without metadata, the ``<h1>`` outside page furniture wins, else the ``<title>``.
+"""
 
 from __future__ import annotations
 
 import re
 
-from scraper.extract.blocks import Block
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from scraper.extract.boilerplate import NEGATIVE, POSITIVE
 from scraper.extract.jsonld import LdArticle
 from scraper.extract.meta import TITLE_KEYS, PageMeta
-from scraper.extract.text import collapse
+from scraper.extract.text import collapse, words
 from scraper.models import FieldOrigin
 
-__all__ = ["choose_title", "strip_site"]
+__all__ = ["choose_title", "strip_site_prefix"]
 
 _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|•|::|»|«|/|\\|~)\s+")
 _LETTERS = re.compile(r"[\W_]+", re.UNICODE)
+_FURNITURE_TAGS = frozenset({"header", "nav", "aside", "footer"})
 
 
 def _key(text: str) -> str:
     return _LETTERS.sub("", text.casefold())
 
 
-def strip_site(title: str, site: str | None, h1s: list[str]) -> str:
-    """``Headline | Site`` -> ``Headline`` when the other part is the site (or an h1 says so)."""
+def _overlap(a: str, b: str) -> float:
+    wa, wb = set(words(a)), set(words(b))
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / min(len(wa), len(wb))
+
+
+def strip_site_prefix(title: str, h1s: list[str]) -> str:
+    """``Site - Headline`` -> ``Headline`` when ``Headline`` is the page's ``<h1>``."""
     t = collapse(title)
-    h1_keys = {_key(h) for h in h1s if h}
-    if _key(t) in h1_keys:
+    m = _SEPARATORS.search(t)
+    if m is None:
         return t
-    parts = _SEPARATORS.split(t)
-    if len(parts) < 2:
-        return t
-    for i in range(1, len(parts)):
-        head, tail = " - ".join(parts[:i]), " - ".join(parts[i:])
-        # keep the original separators of the kept part
-        head_orig = t[: t.find(parts[i - 1]) + len(parts[i - 1])].strip()
-        tail_orig = t[t.find(parts[i], len(head_orig)) :].strip()
-        if _key(head_orig) in h1_keys:
-            return head_orig
-        if _key(tail_orig) in h1_keys:
-            return tail_orig
-        del head, tail
-    site_key = _key(site or "")
-    if site_key:
-        if _key(parts[-1]) == site_key or site_key.startswith(_key(parts[-1])):
-            return t[: t.rfind(parts[-1])].rstrip(" |-–—·•:»«/\\~")
-        if _key(parts[0]) == site_key:
-            return t[len(parts[0]) :].lstrip(" |-–—·•:»«/\\~")
+    rest = t[m.end() :].strip()
+    if rest and _key(rest) in {_key(h) for h in h1s}:
+        return rest
     return t
 
 
+_TAG_SEP = re.compile(r" [|\-–—\\/>»] ")
+_HIERARCHY = re.compile(r" [\\/>»] ")
+
+
+def _n_words(text: str) -> int:
+    return len(text.split())
+
+
+def title_from_tag(tag: str, headings: list[str]) -> str:
+    """A ``<title>`` trimmed of its site part, Readability's way (short results are undone)."""
+    cur = tag
+    hierarchical = False
+    if _TAG_SEP.search(tag):
+        hierarchical = _HIERARCHY.search(tag) is not None
+        last = list(_TAG_SEP.finditer(tag))[-1]
+        cur = tag[: last.start()]
+        if _n_words(cur) < 3:
+            cur = tag[_TAG_SEP.search(tag).end() :]  # type: ignore[union-attr]
+    elif ": " in tag:
+        if not any(collapse(h) == tag for h in headings):
+            cur = tag[tag.rfind(":") + 1 :]
+            if _n_words(cur) < 3:
+                cur = tag[tag.find(":") + 1 :]
+            elif _n_words(tag[: tag.find(":")]) > 5:
+                cur = tag
+    elif (len(tag) > 150 or len(tag) < 15) and len(headings) == 1:
+        cur = headings[0]
+    cur = collapse(cur)
+    n = _n_words(cur)
+    if n <= 4 and (not hierarchical or n != _n_words(re.sub(r"[|\-–—\\/>»]+", "", tag)) - 1):
+        cur = tag
+    return cur
+
+
+def _in_furniture(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None and parent.tag not in {"body", "html"}:
+        if parent.tag in _FURNITURE_TAGS:
+            return True
+        for tok in (parent.attributes.get("class") or "").split() + [
+            parent.attributes.get("id") or ""
+        ]:
+            if tok and NEGATIVE.search(tok) and not POSITIVE.search(tok):
+                return True
+        parent = parent.parent
+    return False
+
+
+def _headings(tree: LexborHTMLParser) -> list[str]:
+    out: list[str] = []
+    for node in tree.css("h1"):
+        text = collapse(node.text(deep=True, separator=" ")).rstrip(" ¶#🔗")
+        if text and len(text) <= 300 and not _in_furniture(node):
+            out.append(text)
+    return out
+
+
 def choose_title(
-    rule_title: str | None, ld: list[LdArticle], meta: PageMeta, blocks: list[Block]
+    rule_title: str | None, ld: list[LdArticle], meta: PageMeta, tree: LexborHTMLParser
 ) -> tuple[str | None, FieldOrigin]:
     """Best headline and where it came from."""
     if rule_title:
         return collapse(rule_title), FieldOrigin.RULES
-    site = (meta.first(("og:site_name", "application-name")) or ("", ""))[1] or None
-    h1s = [b.text for b in blocks if b.kind == "h1" and len(b.text) <= 300]
+    h1s = _headings(tree)
+    all_h1 = [collapse(n.text(deep=True, separator=" ")) for n in tree.css("h1")]
+    tag = meta.title_tag or ""
+    checks = [x for x in [tag, *all_h1] if x]
+
+    def consistent(candidate: str) -> bool:
+        return not checks or any(_overlap(candidate, c) >= 0.5 for c in checks)
+
     for obj in ld:
-        if obj.headline and obj.rank <= 2:
-            return strip_site(obj.headline, site, h1s), FieldOrigin.JSON_LD
-    found = meta.first(TITLE_KEYS)
-    if found:
-        return strip_site(found[1], site, h1s), FieldOrigin.META
-    for obj in ld:
-        if obj.headline:
-            return strip_site(obj.headline, site, h1s), FieldOrigin.JSON_LD
+        if obj.rank > 3:
+            continue
+        options = [x for x in (obj.name, obj.headline) if x]
+        if obj.rank == 3:  # a WebPage's name is the <title>; only its headline is a headline
+            options = [obj.headline] if obj.headline else []
+        if tag and len(options) == 2:
+            options.sort(key=lambda x: -_overlap(x, tag))
+        for option in options:
+            if consistent(option):
+                return strip_site_prefix(option, all_h1), FieldOrigin.JSON_LD
+    for key in TITLE_KEYS:
+        for value in meta.all(key):
+            if consistent(value):
+                return strip_site_prefix(value, all_h1), FieldOrigin.META
     if h1s:
-        tag_key = _key(meta.title_tag or "")
+        tag_key = _key(tag)
         for h in h1s:
             if _key(h) and _key(h) in tag_key:
                 return h, FieldOrigin.HEURISTIC
-        return h1s[0], FieldOrigin.HEURISTIC
-    if meta.title_tag:
-        return strip_site(meta.title_tag, site, h1s), FieldOrigin.HEURISTIC
+        if not tag or any(_overlap(h, tag) >= 0.5 for h in h1s):
+            return h1s[0], FieldOrigin.HEURISTIC
+    if tag:
+        return title_from_tag(tag, all_h1), FieldOrigin.HEURISTIC
+    if all_h1:
+        return all_h1[0], FieldOrigin.HEURISTIC
     return None, FieldOrigin.HEURISTIC
