@@ -27,7 +27,9 @@ _BY = re.compile(
 )
 _SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bو\b|،|\s/\s)\s*", re.I)
 _SUFFIX = re.compile(
-    r"\s*(?:\||[-–—]\s|\bon\b\s+\w+\s+\d|\bupdated\b|\bpublished\b|\bposted\b|\b\d{1,2}[./]\d).*$",
+    r"\s*(?:\||[-–—]\s|\bon\b\s+\w+\s+\d|\bupdated\b|\bpublished\b|\bposted\b|\b\d{1,2}[./]\d"
+    r"|\s(?:under|in|at)\s+[A-Z]|\bedited\s+by\b|\bwith\s+photos?\b|\bphotos?\s+by\b"
+    r"|\billustrations?\s+by\b|\bfor\s+(?:the|[A-Z])).*$",
     re.I,
 )
 _ROLE_WORDS = re.compile(
@@ -56,7 +58,11 @@ def looks_like_name(text: str) -> bool:
         return False
     if not any(ch.isalpha() for ch in t):
         return False
-    if any(ch.isdigit() for ch in t):
+    if any(ch.isdigit() for ch in t) or "/" in t or re.search(r"['’]s\b|\sby\s", t):
+        return False
+    if t.endswith(".") and not re.search(r"\b\w\.$", t):
+        return False
+    if len(parts) == 1 and t[:1].isascii() and not t[:1].isupper():
         return False
     # Latin-script names are capitalised (allow particles: van, de, al-, bin...)
     latin = [p for p in parts if p[:1].isascii() and p[:1].isalpha()]

@@ -206,6 +206,11 @@ def run(
         st.set(
             "authors", tuple(strip_roles(not_site(clean_authors(ld_authors)))), FieldOrigin.JSON_LD
         )
+    for obj in ld:
+        if obj.org_authors and obj.rank <= 3:
+            orgs = [o for o in obj.org_authors if _letters(o) != site_key and len(o) <= 80]
+            st.set("authors", tuple(orgs), FieldOrigin.JSON_LD)
+            break
     for key in AUTHOR_KEYS:
         vals = meta.all(key)
         if vals:

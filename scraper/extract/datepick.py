@@ -152,7 +152,7 @@ def choose(
                 return DateCandidate(local, best.origin, True, best.raw)
         # the offset nearest to the written one that puts the instant on the visible day
         off = best.value.utcoffset() or timedelta(0)
-        for hours in range(1, 15):
+        for hours in range(1, 7):  # a wall clock mislabelled by a few hours, not half a day
             for sign in (1, -1):
                 new_off = off + sign * timedelta(hours=hours)
                 if not timedelta(hours=-12) <= new_off <= timedelta(hours=14):

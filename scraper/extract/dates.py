@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from itertools import islice
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -49,8 +50,6 @@ JALALI_YEARS: Final = range(1200, 1501)
 """A year in this range in a Jalali-shaped date is Solar Hijri, never Gregorian."""
 MAX_DATEPARSER_CHARS: Final = 80
 """Longer strings never reach dateparser (slow, and it guesses on prose)."""
-MAX_DATEPARSER_CALLS: Final = 3
-"""dateparser calls per `find_dates` on text where the regexes found nothing."""
 MAX_SCAN_CHARS: Final = 200_000
 
 
@@ -159,6 +158,7 @@ def _locale_months(code: str) -> dict[str, int]:
     return out
 
 
+@lru_cache(maxsize=256)
 def _language_code(language: str | None) -> str | None:
     if not language:
         return None
@@ -268,7 +268,7 @@ def _localize(naive: datetime, zone: tzinfo) -> datetime:
 # --- patterns (run on normalised text) -------------------------------------------------------
 
 _MARKS: Final = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
-_WORD: Final = rf"(?:[^\W\d_]|[{_MARKS}])+"
+_WORD: Final = rf"(?>[^\W\d_]+(?:[{_MARKS}]+[^\W\d_]*)*)"  # atomic: no backtracking
 _YEAR4: Final = r"(?P<y>\d{4})(?:(?!\d)|(?=\d{1,3}\s?min))"  # Heritage glues "20164 min read"
 _TIME: Final = r"""
     (?P<time>
@@ -287,7 +287,7 @@ _PATTERNS: Final = (
     (
         "ymd",
         re.compile(
-            rf"(?<![\w.+/:-])(?P<date>(?P<y>\d{{4}})(?P<s>[-/.])(?P<mo>\d{{1,2}})(?P=s)"
+            rf"(?<![\w.+/:-])(?P<date>(?P<y>\d{{4}})(?P<s>[-/]|\.\s?)(?P<mo>\d{{1,2}})(?P=s)"
             rf"(?P<d>\d{{1,2}}))(?![\d])(?![.\-/]\d){_TIME}",
             _FLAGS,
         ),
@@ -305,7 +305,7 @@ _PATTERNS: Final = (
     (
         "num",
         re.compile(
-            rf"(?<![\w.+/:-])(?P<date>(?P<a>\d{{1,2}})(?P<s>[-/.])(?P<b>\d{{1,2}})(?P=s)"
+            rf"(?<![\w.+/:-])(?P<date>(?P<a>\d{{1,2}})(?P<s>[-/]|\.\s?)(?P<b>\d{{1,2}})(?P=s)"
             rf"(?P<y>\d{{4}}|\d{{2}}))(?!\d)(?![.\-/]\d){_TIME}",
             _FLAGS,
         ),
@@ -328,6 +328,15 @@ _PATTERNS: Final = (
             _FLAGS,
         ),
     ),
+    # asctime / Unix date: Tue Jul  9 14:03:00 2025, Tue Jul 9 14:03:00 UTC 2025
+    (
+        "mdy",
+        re.compile(
+            rf"(?<![^\W\d_])(?P<date>(?P<mon>{_WORD})\s+(?P<d>\d{{1,2}})\s+"
+            rf"(?P<time>(?P<hh>\d{{1,2}}):(?P<mi>\d{{2}})(?::(?P<ss>\d{{2}}))?)(?P<ampm>(?!))?\s+"
+            rf"(?:(?P<tz>[A-Z]{{2,5}})\s+)?(?P<y>\d{{4}})(?!\d))"
+        ),
+    ),
     # 2021. november 5.
     (
         "ymon",
@@ -339,6 +348,11 @@ _PATTERNS: Final = (
     ),
 )
 _HAS_TIME_RE: Final = re.compile(r"\d:\d\d")
+_DIGITS_RE: Final = re.compile(r"\d+")
+WINDOW_BEFORE: Final = 32
+"""Characters scanned before a digit run (a month name, "Published", a weekday)."""
+WINDOW_AFTER: Final = 24
+"""Characters scanned after one (am/pm, a zone abbreviation)."""
 _YEAR_RE: Final = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _PM: Final = ("p", "ب", "بعد", "م")
 
@@ -347,16 +361,24 @@ _PM: Final = ("p", "ب", "بعد", "م")
 class _Context:
     table: MonthTable
     zone: tzinfo
-    month_first: bool  # numeric a/b/y with "/" or "-": month first (US English) or day first
+    order: str  # numeric a/b/y: "mdy" (English), "dmy" (other languages), "auto" (no hint)
     prefer_jalali: bool
 
 
 def _context(language: str | None, timezone: str | None, prefer_jalali: bool) -> _Context:
     code = _language_code(language)
     lowered = (language or "").strip().lower().replace("_", "-")
-    month_first = lowered in ("", "en", "en-us") or lowered.startswith("en-us")
+    if not lowered:
+        order = "auto"
+    elif lowered.split("-")[0] == "en" and lowered[3:5] not in _DAY_FIRST_ENGLISH:
+        order = "mdy"
+    else:
+        order = "dmy"
     jalali = prefer_jalali or (code is not None and code.split("-")[0] == "fa")
-    return _Context(_month_table(code), _zone(timezone), month_first, jalali)
+    return _Context(_month_table(code), _zone(timezone), order, jalali)
+
+
+_DAY_FIRST_ENGLISH: Final = frozenset({"gb", "ie", "au", "nz", "in", "za", "sg", "pk", "ng"})
 
 
 def _two_digit_year(yy: int, jalali: bool) -> int:
@@ -373,12 +395,16 @@ def _ymd(kind: str, m: re.Match[str], ctx: _Context) -> tuple[int, int, int, str
         return year, month, day, JALALI if year in JALALI_YEARS else GREGORIAN
     if kind == "num":
         a, b, raw = int(g["a"]), int(g["b"]), g["y"]
-        if len(raw) == 2 and (len(g["a"]) != 2 or len(g["b"]) != 2):
-            return None  # "3.10.12" is a version number more often than a date
+        dotted = g["s"].startswith(".")
+        if len(raw) == 2 and len(g["a"] + g["b"]) != 4 and (g["s"] == "-" or dotted):
+            if not (dotted and ctx.order == "dmy"):  # German "8.5.12"
+                return None  # "3.10.12" is a version number more often than a date
         if len(raw) == 2 and ctx.prefer_jalali and (a > 31 or b <= 12):
             return _two_digit_year(a, True), b, int(raw), JALALI
         year = int(raw) if len(raw) == 4 else _two_digit_year(int(raw), False)
-        month_first = ctx.month_first and g["s"] != "." and year not in JALALI_YEARS
+        month_first = year not in JALALI_YEARS and (
+            ctx.order == "mdy" or (ctx.order == "auto" and not dotted)
+        )
         if (month_first and a > 12 >= b) or (not month_first and b > 12 >= a):
             month_first = not month_first
         month, day = (a, b) if month_first else (b, a)
@@ -436,23 +462,54 @@ def _from_match(
     clock = _time_of_day(m)  # an impossible "time" (a duration, 25:61) is left unread
     end, zone, explicit = m.end("date"), ctx.zone, False
     if clock is not None:
-        end = m.end("time")
+        end = max(end, m.end("time"))
         offset = m.group("tz")
         found = _text_zone(offset.strip()) if offset else None
         if found is not None:
-            zone, explicit, end = found, True, m.end("tz")
+            zone, explicit, end = found, True, max(end, m.end("tz"))
     value = _localize(datetime.combine(day, clock or time()), zone)
     matched = original[m.start() : end].strip(" ,-")
     return ParsedDate(value, clock is not None, parts[3], matched, explicit), end
 
 
+def _whole(norm: str, original: str, ctx: _Context) -> ParsedDate | None:
+    """The fast path for a value that is one date and nothing else (meta tags, JSON-LD)."""
+    start, end = len(norm) - len(norm.lstrip()), len(norm.rstrip())
+    for kind, pattern in _PATTERNS:
+        m = pattern.fullmatch(norm, start, end)
+        if m is not None:
+            result = _from_match(kind, m, ctx, original)
+            if result is not None and result[1] == end:
+                return result[0]
+    return None
+
+
+def _windows(norm: str) -> list[tuple[int, int]]:
+    """Stretches of text around digits: every date has one, so prose between is skipped."""
+    if len(norm) <= 4 * WINDOW_BEFORE:
+        return [(0, len(norm))] if _DIGITS_RE.search(norm) else []
+    spans: list[tuple[int, int]] = []
+    for m in _DIGITS_RE.finditer(norm):
+        start, end = max(0, m.start() - WINDOW_BEFORE), min(len(norm), m.end() + WINDOW_AFTER)
+        limit = max(0, start - WINDOW_BEFORE)
+        while start > limit and not norm[start - 1].isspace():  # do not cut a month name
+            start -= 1
+        limit = min(len(norm), end + WINDOW_AFTER)
+        while end < limit and not norm[end].isspace():
+            end += 1
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def _scan(norm: str, original: str, ctx: _Context) -> Iterator[tuple[int, int, ParsedDate]]:
     """(start, end, date) for every date the regexes find, in text order, without overlaps."""
-    if not any(c.isdigit() for c in norm):
-        return
     found: list[tuple[int, int, str, re.Match[str]]] = []
-    for kind, pattern in _PATTERNS:
-        found.extend((m.start(), -m.end(), kind, m) for m in pattern.finditer(norm))
+    for start, end in _windows(norm):
+        for kind, pattern in _PATTERNS:
+            found.extend((m.start(), -m.end(), kind, m) for m in pattern.finditer(norm, start, end))
     found.sort(key=lambda item: (item[0], item[1]))
     taken_until = -1
     for start, _, kind, m in found:
@@ -488,6 +545,8 @@ def _dateparser(
     stripped = text.strip()
     if len(stripped) > MAX_DATEPARSER_CHARS or not any(c.isalpha() for c in stripped):
         return None  # numeric shapes are the regexes' job: dateparser would guess at them
+    if relative_to is None and not _YEAR_RE.search(stripped):
+        return None  # an absolute date has a year: spares dateparser's language detection
     base: datetime | None = None
     if relative_to is not None:
         anchor = relative_to if relative_to.tzinfo else relative_to.replace(tzinfo=UTC)
@@ -538,9 +597,12 @@ def parse_date(
             return None
         ctx = _context(language, timezone, prefer_jalali)
         original = text[:MAX_SCAN_CHARS]
-        for _, _, parsed in _scan(normalize_digits(original), original, ctx):
-            return parsed
         norm = normalize_digits(original)
+        whole = _whole(norm, original, ctx)
+        if whole is not None:
+            return whole
+        for _, _, parsed in _scan(norm, original, ctx):
+            return parsed
         if ctx.table is _month_table(None) or "ی" not in norm:
             norm = original.translate(_DIGITS_ONLY)  # dateparser knows Arabic spellings
         code = _language_code(language)
@@ -557,9 +619,10 @@ def find_dates(
 ) -> list[ParsedDate]:
     """Date-looking substrings of a longer visible text, in text order (at most `limit`).
 
-    Regexes find the candidates ("Published June 30, 2023", "Jan 16, 2025 4 min read",
-    "۲۹ بهمن ۱۳۹۸ - ۰۶:۵۵"); only when they find none are a few short windows around a
-    year given to dateparser. Relative dates are never read here. Never raises.
+    Regexes only, run on the stretches around digits: ISO and numeric dates, RFC 822, month
+    names in `language` (else in the common languages), Jalali dates ("Published June 30,
+    2023", "Jan 16, 2025 4 min read", "۲۹ بهمن ۱۳۹۸ - ۰۶:۵۵"). dateparser is never called here
+    (on prose it is slow and guesses); relative dates are never read. Never raises.
     """
     try:
         if not isinstance(text, str) or limit <= 0:
@@ -567,22 +630,7 @@ def find_dates(
         ctx = _context(language, timezone, False)
         original = text[:MAX_SCAN_CHARS]
         norm = normalize_digits(original)
-        out = [parsed for _, _, parsed in _scan(norm, original, ctx)][:limit]
-        if out:
-            return out
-        code = _language_code(language)
-        for m in list(_YEAR_RE.finditer(norm))[:MAX_DATEPARSER_CALLS]:
-            window = original[max(0, m.start() - 40) : m.end()].split()
-            for size in (4, 3, 2):
-                if len(window) < size:
-                    continue
-                parsed = _dateparser(" ".join(window[-size:]), ctx, code)
-                if parsed is not None:
-                    out.append(parsed)
-                    break
-            if len(out) >= limit:
-                break
-        return out
+        return [parsed for _, _, parsed in islice(_scan(norm, original, ctx), limit)]
     except Exception:  # pragma: no cover - a last guard: the contract is "never raises"
         return []
 

@@ -54,6 +54,7 @@ class LdArticle:
     headline: str | None = None
     name: str | None = None
     authors: tuple[str, ...] = ()
+    org_authors: tuple[str, ...] = ()
     published: str | None = None
     modified: str | None = None
     description: str | None = None
@@ -102,7 +103,9 @@ def _string(value: Any) -> str | None:
     return None
 
 
-def _people(value: Any, index: dict[str, dict[str, Any]], depth: int = 0) -> list[str]:
+def _people(
+    value: Any, index: dict[str, dict[str, Any]], depth: int = 0, *, orgs: bool = False
+) -> list[str]:
     if depth > 3 or value is None:
         return []
     if isinstance(value, str):
@@ -110,14 +113,14 @@ def _people(value: Any, index: dict[str, dict[str, Any]], depth: int = 0) -> lis
     if isinstance(value, list):
         out: list[str] = []
         for item in value:
-            out.extend(_people(item, index, depth + 1))
+            out.extend(_people(item, index, depth + 1, orgs=orgs))
         return out
     if isinstance(value, dict):
         ref = value.get("@id")
         if isinstance(ref, str) and "name" not in value and ref in index:
             value = index[ref]
         types = set(_types(value))
-        if types & _ORG_TYPES and not types & _PERSON_TYPES:
+        if (types & _ORG_TYPES and not types & _PERSON_TYPES) is not orgs:
             return []
         name = value.get("name")
         if isinstance(name, str) and name.strip():
@@ -133,10 +136,9 @@ _CTRL = re.compile(r"[\x00-\x1f]")
 
 def _load(raw: str) -> Any:
     raw = raw.strip()
-    if raw.startswith("<!--"):
-        raw = raw.removeprefix("<!--").removesuffix("-->")
-    if raw.startswith("//<![CDATA["):
-        raw = raw.removeprefix("//<![CDATA[").removesuffix("//]]>")
+    for head, tail in (("<!--", "-->"), ("//<![CDATA[", "//]]>"), ("<![CDATA[", "]]>")):
+        if raw.startswith(head):
+            raw = raw.removeprefix(head).strip().removesuffix(tail).strip()
     try:
         return json.loads(raw)
     except ValueError:

@@ -7,6 +7,7 @@ the cascade decides which of them wins.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -134,6 +135,23 @@ def _itemprop_value(node: LexborNode) -> str | None:
     return node.text(deep=True)
 
 
+_WIDGET = re.compile(r"taboola|outbrain|comment|related|recommend|sidebar|footer|promo", re.I)
+
+
+def _in_widget(node: LexborNode) -> bool:
+    parent = node.parent
+    depth = 0
+    while parent is not None and depth < 12:
+        if parent.tag in {"footer", "aside", "nav"}:
+            return True
+        marks = (parent.attributes.get("class") or "") + " " + (parent.attributes.get("id") or "")
+        if _WIDGET.search(marks):
+            return True
+        parent = parent.parent
+        depth += 1
+    return False
+
+
 def read_meta(tree: LexborHTMLParser) -> PageMeta:
     """Collect the page's metadata in one pass over ``meta``, ``link``, ``time`` and itemprops."""
     meta = PageMeta()
@@ -161,6 +179,8 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
         if "canonical" in rel and href and meta.canonical is None:
             meta.canonical = href.strip()
     for node in tree.css('a[rel~="author" i]'):
+        if _in_widget(node):
+            continue
         text = collapse(node.text(deep=True))
         if text:
             meta.rel_authors.append(text)
