@@ -82,7 +82,7 @@ def _id_by_canonical(conn: Connection, canonical_url: str) -> int | None:
     return None if found is None else int(found)
 
 
-def _set_tags(conn: Connection, article_id: int, tags: Sequence[str]) -> None:
+def _set_tags(db: Database, conn: Connection, article_id: int, tags: Sequence[str]) -> None:
     wanted = clean_tags(tags)
     current = set(
         conn.execute(
@@ -97,8 +97,8 @@ def _set_tags(conn: Connection, article_id: int, tags: Sequence[str]) -> None:
             )
         )
     new = [{"article_id": article_id, "tag": t} for t in wanted if t not in current]
-    if new:
-        conn.execute(article_tags.insert(), new)
+    if new:  # DO NOTHING: a concurrent save of the same article may have added it meanwhile
+        conn.execute(db.insert(article_tags).on_conflict_do_nothing(), new)
 
 
 def _insert_new(
@@ -199,7 +199,7 @@ def save_article(
                     count_change=decision.count_change,
                     now=now,
                 )
-        _set_tags(conn, article_id, tags)
+        _set_tags(db, conn, article_id, tags)
         return article_id
 
 

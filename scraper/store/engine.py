@@ -14,6 +14,8 @@ psycopg 3 driver); read-committed transactions; the store's atomic claims are co
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,6 +69,26 @@ def _is_memory(url: URL) -> bool:
     return url.database in (None, "", ":memory:")
 
 
+def _enable_wal(cursor: Any) -> None:
+    """Switch to WAL (persistent), retrying while another connection holds a lock.
+
+    Changing the journal mode needs an exclusive lock and SQLite does not always call the busy
+    handler for it, so two processes opening a fresh database at once can get "database is
+    locked" here; retry for up to the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     kwargs: dict[str, Any] = {}
     if _is_memory(url):
@@ -89,7 +111,7 @@ def _sqlite_engine(url: URL) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if not memory:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(cursor)
                 cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()

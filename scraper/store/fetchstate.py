@@ -81,7 +81,7 @@ def record_fetch(
     ensure_aware(now, "now")
     if lastmod is not None:
         ensure_aware(lastmod, "lastmod")
-    fetched = result.fetched_at or now
+    fetched = ensure_aware(result.fetched_at or now, "result.fetched_at")
     stmt = db.insert(fetch_state).values(
         url=result.url,
         source_id=source_id,
