@@ -176,7 +176,20 @@ MONTH_NAMES: list[Case] = [
 
 NUMERIC: list[Case] = [
     ("02.12.19", {"language": "de"}, "2019-12-02T00:00:00+00:00", False, "gregorian", False),
-    ("02.12.19", {"language": "en"}, "2019-12-02T00:00:00+00:00", False, "gregorian", False),
+    ("02.12.19", {}, "2019-12-02T00:00:00+00:00", False, "gregorian", False),
+    ("11.03.17", {"language": "en"}, "2017-11-03T00:00:00+00:00", False, "gregorian", False),
+    ("8.5.12", {"language": "de"}, "2012-05-08T00:00:00+00:00", False, "gregorian", False),
+    (
+        "14. 01. 2020, 13:47",
+        {"language": "de"},
+        "2020-01-14T13:47:00+00:00",
+        True,
+        "gregorian",
+        False,
+    ),
+    ("9/11/13 10:00AM", {"language": "en"}, "2013-09-11T10:00:00+00:00", True, "gregorian", False),
+    ("08/11/2023", {"language": "en-IE"}, "2023-11-08T00:00:00+00:00", False, "gregorian", False),
+    ("08/11/2023", {}, "2023-08-11T00:00:00+00:00", False, "gregorian", False),
     ("09/07/2025", {"language": "en"}, "2025-09-07T00:00:00+00:00", False, "gregorian", False),
     ("09/07/2025", {"language": "en-GB"}, "2025-07-09T00:00:00+00:00", False, "gregorian", False),
     ("09/07/2025", {"language": "fr"}, "2025-07-09T00:00:00+00:00", False, "gregorian", False),
@@ -262,6 +275,8 @@ def test_parse_date(case: Case) -> None:
         ("120200622120908039", {}),  # an id, not a date
         ("1582023650", {}),  # nor a timestamp
         ("3.10.12", {}),  # a version number
+        ("3.10.12", {"language": "en"}),
+        ("1-2-24", {"language": "de"}),
         ("12 out of 2021", {}),
         ("9 July 1399", {}),  # Gregorian month name with a Jalali-range year
         ("18 تیر 2025", {}),  # Jalali month with a Gregorian year

@@ -396,9 +396,9 @@ def _ymd(kind: str, m: re.Match[str], ctx: _Context) -> tuple[int, int, int, str
     if kind == "num":
         a, b, raw = int(g["a"]), int(g["b"]), g["y"]
         dotted = g["s"].startswith(".")
-        if len(raw) == 2 and len(g["a"] + g["b"]) != 4 and (g["s"] == "-" or dotted):
-            if not (dotted and ctx.order == "dmy"):  # German "8.5.12"
-                return None  # "3.10.12" is a version number more often than a date
+        short = len(raw) == 2 and len(g["a"] + g["b"]) != 4
+        if short and (g["s"] == "-" or dotted) and not (dotted and ctx.order == "dmy"):
+            return None  # "3.10.12" is a version number; German "8.5.12" is a date
         if len(raw) == 2 and ctx.prefer_jalali and (a > 31 or b <= 12):
             return _two_digit_year(a, True), b, int(raw), JALALI
         year = int(raw) if len(raw) == 4 else _two_digit_year(int(raw), False)
