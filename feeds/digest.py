@@ -53,6 +53,10 @@ DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 SUMMARY_MAX_CHARS = 420
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
+_MARKUP = re.compile(
+    r"</?(?:p|br|b|i|em|strong|a|span|div|sup|sub|small|abbr|cite|q|u|s)\b[^<>]*>", re.I
+)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?\u061f\u3002])[\"'\u201d\u2019)\]]*\s+")
 _ABBREVIATIONS = frozenset(
     {
@@ -111,8 +115,10 @@ def _clean_text(value: str | None) -> str:
     """One line of plain text: tags removed, control characters and runs of space collapsed."""
     if not value:
         return ""
-    if "<" in value or "&" in value:
+    if _MARKUP.search(value):  # an HTML fragment slipped into a text field
         value = html.unescape(nh3.clean(value, tags=set()))
+    elif "&" in value:
+        value = _ENTITY.sub(lambda m: html.unescape(m.group(0)), value)
     return _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()
 
 
@@ -136,7 +142,7 @@ def _split_sentences(text: str) -> list[str]:
 def summarize(article: StoredArticle, *, max_chars: int = SUMMARY_MAX_CHARS) -> str:
     """Two or three sentences from the summary, else from the body; at most ``max_chars``."""
     source = article.summary or ""
-    if len(_clean_text(source)) < 40:
+    if len(_clean_text(source)) < 25:  # "Analysis", "Commentary": not a summary
         paragraphs = [_clean_text(p) for p in re.split(r"\n\s*\n", article.body_text or "")]
         source = " ".join(p for p in paragraphs if len(p) >= 40)[: max_chars * 4] or source
     sentences = _split_sentences(_clean_text(source))
