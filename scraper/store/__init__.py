@@ -134,18 +134,22 @@ class Store:
     # -- sources ---------------------------------------------------------------------------
     @_db_errors
     def sync_sources(self, sources: Sequence[SourceConfig], now: datetime) -> None:
+        """Make the sources table match the config (new, renamed; others inactive)."""
         _runs.sync_sources(self._db, sources, now)
 
     @_db_errors
     def source_states(self) -> list[SourceState]:
+        """Health and schedule of every configured source, by id."""
         return _runs.source_states(self._db)
 
     @_db_errors
     def source_state(self, source_id: str) -> SourceState | None:
+        """One source's state (also one no longer configured); ``None`` if unknown."""
         return _runs.source_state(self._db, source_id)
 
     @_db_errors
     def set_next_run(self, source_id: str, when: datetime | None) -> None:
+        """Set or clear when the source is due next."""
         _runs.set_next_run(self._db, source_id, when)
 
     @_db_errors
@@ -157,15 +161,18 @@ class Store:
         next_run: datetime | None = None,
         flags: Sequence[str] = (),
     ) -> None:
+        """Store a run and update the source's health; ``flags`` replace the stored ones."""
         _runs.record_run(self._db, report, success=success, next_run=next_run, flags=flags)
 
     @_db_errors
     def recent_reports(self, source_id: str, limit: int = 20) -> list[SourceReport]:
+        """The source's last ``limit`` run reports, newest first."""
         return _runs.recent_reports(self._db, source_id, limit)
 
     # -- fetch state -----------------------------------------------------------------------
     @_db_errors
     def fetch_states(self, urls: Sequence[str]) -> dict[str, FetchState]:
+        """Stored fetch state of each known URL among ``urls`` (batched queries)."""
         return _fetch.fetch_states(self._db, urls)
 
     @_db_errors
@@ -184,6 +191,7 @@ class Store:
         article_id: int | None,
         now: datetime,
     ) -> None:
+        """Upsert a URL's fetch state (a 304 or failure keeps the stored validators)."""
         _fetch.record_fetch(
             self._db, source_id, result, lastmod=lastmod, article_id=article_id, now=now
         )
@@ -191,10 +199,12 @@ class Store:
     # -- articles / dedup ------------------------------------------------------------------
     @_db_errors
     def identity(self, canonical_url: str) -> ArticleIdentity | None:
+        """What dedup needs about the article stored under ``canonical_url``."""
         return _articles.identity(self._db, canonical_url)
 
     @_db_errors
     def simhashes(self) -> list[tuple[int, int]]:
+        """``(id, simhash)`` of every non-duplicate article with a fingerprint."""
         return _articles.simhashes(self._db)
 
     @_db_errors
@@ -208,6 +218,7 @@ class Store:
         tags: Sequence[str],
         now: datetime,
     ) -> int:
+        """Carry out a dedup decision in one transaction (row + tags); return the id."""
         return _articles.save_article(
             self._db, source_id, article, decision, url=url, tags=tags, now=now
         )
@@ -223,6 +234,7 @@ class Store:
         first_seen_to: datetime | None = None,
         limit: int | None = None,
     ) -> list[StoredArticle]:
+        """Stored articles, newest first (published, else first seen), filtered."""
         return _articles.articles_query(
             self._db,
             source_ids=source_ids,
@@ -235,31 +247,37 @@ class Store:
 
     @_db_errors
     def article(self, article_id: int) -> StoredArticle | None:
+        """One stored article by id, ``None`` if absent."""
         return _articles.article(self._db, article_id)
 
     @_db_errors
     def duplicate_clusters(self) -> list[tuple[StoredArticle, list[StoredArticle]]]:
+        """Each first copy with its near-duplicates; clusters newest first."""
         return _articles.duplicate_clusters(self._db)
 
     @_db_errors
     def count_articles(self, source_id: str | None = None) -> int:
+        """Number of stored articles (of one source, or all), duplicates included."""
         return _articles.count_articles(self._db, source_id)
 
     # -- digest ledger ---------------------------------------------------------------------
     @_db_errors
     def ledger_get(self, subscriber: str, period: str) -> LedgerRow | None:
+        """The ledger row of (subscriber, period), if any."""
         return _ledger.ledger_get(self._db, subscriber, period)
 
     @_db_errors
     def ledger_ensure(
         self, subscriber: str, period: str, message_id: str, items: int, now: datetime
     ) -> LedgerRow:
+        """The ledger row of (subscriber, period), inserted ``pending`` if absent."""
         return _ledger.ledger_ensure(self._db, subscriber, period, message_id, items, now=now)
 
     @_db_errors
     def ledger_claim(
         self, row_id: int, now: datetime, *, stale_after: float = SENDING_STALE_AFTER
     ) -> bool:
+        """Atomically take a due ``pending`` (or stale ``sending``) row; ``True`` if won."""
         return _ledger.ledger_claim(self._db, row_id, now, stale_after=stale_after)
 
     @_db_errors
@@ -272,40 +290,49 @@ class Store:
         error: str | None = None,
         next_try: datetime | None = None,
     ) -> None:
+        """Record a delivery outcome (state, error, next try)."""
         _ledger.ledger_mark(self._db, row_id, state, now, error=error, next_try=next_try)
 
     @_db_errors
     def ledger_rows(
         self, *, period: str | None = None, states: Sequence[str] | None = None
     ) -> list[LedgerRow]:
+        """Ledger rows, optionally of one period and/or some states."""
         return _ledger.ledger_rows(self._db, period=period, states=states)
 
     @_db_errors
     def last_digest_period(self) -> str | None:
+        """The latest period that has a ledger row."""
         return _ledger.last_digest_period(self._db)
 
     # -- subscribers -----------------------------------------------------------------------
     @_db_errors
     def set_subscribed(self, email: str, subscribed: bool, now: datetime) -> None:
+        """Record a subscription change for ``email``."""
         _ledger.set_subscribed(self._db, email, subscribed, now)
 
     @_db_errors
     def unsubscribed(self) -> set[str]:
+        """Emails that are currently unsubscribed."""
         return _ledger.unsubscribed(self._db)
 
     # -- service lock ----------------------------------------------------------------------
     @_db_errors
     def acquire_lock(self, name: str, owner: str, now: datetime, ttl: float) -> bool:
+        """Take or renew the named lease for ``ttl`` s; ``False`` if another holds it."""
         return _locks.acquire_lock(self._db, name, owner, now, ttl)
 
     @_db_errors
     def refresh_lock(self, name: str, owner: str, now: datetime) -> None:
+        """Extend our lease; :class:`LockedError` if it is no longer ours."""
         _locks.refresh_lock(self._db, name, owner, now)
 
     @_db_errors
     def release_lock(self, name: str, owner: str) -> None:
+        """Give the lease up (no-op if not ours)."""
         _locks.release_lock(self._db, name, owner)
 
     @_db_errors
     def lock_owner(self, name: str, now: datetime) -> str | None:
+        """The current holder of the named lease, ``None`` if free or expired."""
         return _locks.lock_owner(self._db, name, now)
