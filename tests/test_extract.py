@@ -79,11 +79,11 @@ _FLAT = """<html><head><title>Some Headline Here</title></head><body>
 <h2 class="headline"><span>Some Headline Here</span></h2>
 <div class="row">
 <p>A lead sentence that sums it up, so that readers know what comes next in this piece.</p>
-<div>3 March 2024</div><div>views: 1,204</div><div>Jane Q. Writer</div>
+<div>3 March 2024</div><div>views: 1,204</div><div>Jane Q. Public</div>
 <p>A lead sentence that sums it up, so that readers know what comes next in this piece,
  and then the first paragraph carries on with more detail, facts and figures.</p>
 {para}{para}{para}
-<p>Jane Q. Writer, Senior Researcher at the Institute</p>
+<p>Jane Q. Public, Senior Researcher at the Institute</p>
 <p>The views expressed in this article are solely those of the author.</p>
 <div dir="rtl"><span>ارسال نظر</span><p>نام شما را وارد کنید و دیدگاه خود را بنویسید</p></div>
 </div></div></div></body></html>""".replace("{para}", PARA)
@@ -92,7 +92,7 @@ _FLAT = """<html><head><title>Some Headline Here</title></head><body>
 def test_general_rules_on_other_markup() -> None:
     a = extract(_FLAT, "https://example.org/a/1", timezone="Europe/Berlin", now=NOW)
     assert a.title == "Some Headline Here"
-    assert a.authors == ("Jane Q. Writer",)
+    assert a.authors == ("Jane Q. Public",)
     assert a.published is not None and a.published.date().isoformat() == "2024-03-03"
     assert a.summary is not None and a.summary.startswith("A lead sentence")
     body = a.body_text

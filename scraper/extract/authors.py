@@ -11,21 +11,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from selectolax.lexbor import LexborHTMLParser
+
 from scraper.extract.blocks import Block
+from scraper.extract.boilerplate import in_widget, is_boilerplate_text
 from scraper.extract.text import collapse, normalize_words
 
 __all__ = ["byline_authors", "clean_authors", "looks_like_name", "split_names"]
 
 _BY = re.compile(
     r"^(?:(?:commentary|newsletter|report|analysis|article|essay|interview|op-ed|blog post"
-    r"|podcast|review|brief|paper|testimony|written|posted|reported|words|text|story|photos?"
-    r"|edited|compiled)\s+)?(?:by|from)\s*[:\-]?\s+"
+    r"|podcast|review|brief|paper|testimony|written|posted|reported|words|text|story"
+    r"|compiled)\s+)?by\s*[:\-]?\s+"
     r"|^(?:von|par|por|di|da|door|av|af|przez)\s+"
     r"|^(?:author|authors|auteur|autor|autoren|autores|автор|авторы|نویسنده|نویسندگان|الكاتب"
     r"|بقلم|کاتب)\s*[:：]?\s*",
     re.I,
 )
-_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bو\b|،|\s/\s)\s*", re.I)
+_SPLIT = re.compile(
+    r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\bи\b|\bو\b|،|\s/\s|\bavec\b|\bwith\b|\bmit\b"
+    r"|\bcon\b|\((?=\s*(?:avec|with|and|mit|con|et|und)\b))\s*",
+    re.I,
+)
 _SUFFIX = re.compile(
     r"\s*(?:\||[-–—]\s|\bon\b\s+\w+\s+\d|\bupdated\b|\bpublished\b|\bposted\b|\b\d{1,2}[./]\d"
     r"|\s(?:under|in|at)\s+[A-Z]|\bedited\s+by\b|\bwith\s+photos?\b|\bphotos?\s+by\b"
@@ -37,7 +44,8 @@ _ROLE_WORDS = re.compile(
     r"|chair|head|office|communications|analyst|researcher|associate|manager|program|center"
     r"|institute|university|department|ceo|founder|host|contributor|columnist|writer|vice"
     r"|visiting|nonresident|non-resident|adjunct|distinguished|assistant|deputy|executive|chief"
-    r"|former|research|professor|lecturer|member|coordinator|officer|specialist)\b",
+    r"|former|research|professor|lecturer|member|coordinator|officer|specialist|project"
+    r"|technologist|engineer|journalist|economist|scientist|counsel|attorney)\b",
     re.I,
 )
 _NOT_NAME = re.compile(
@@ -58,6 +66,12 @@ def looks_like_name(text: str) -> bool:
         return False
     if not any(ch.isalpha() for ch in t):
         return False
+    if any(ch in t for ch in "@,()[]{}<>=+#*"):
+        return False
+    if any(w.casefold().rstrip(",;:") in _STOP for w in parts) or is_boilerplate_text(t):
+        return False
+    if _ROLE_WORDS.search(t):
+        return False
     if any(ch.isdigit() for ch in t) or "/" in t or re.search(r"['’]s\b|\sby\s", t):
         return False
     if t.endswith(".") and not re.search(r"\b\w\.$", t):
@@ -73,14 +87,22 @@ def looks_like_name(text: str) -> bool:
     return True
 
 
+_PAREN_JUNK = re.compile(r"\([^)]*(?:https?:|www\.|@|\.com)[^)]*\)")
+
+
 def split_names(text: str) -> list[str]:
     """``By A, B and C`` -> ``[A, B, C]`` (roles and dates after a separator dropped)."""
-    t = collapse(text)
+    t = _PAREN_JUNK.sub(" ", collapse(text))
+    t = re.sub(r"\((?!\s*(?:avec|with|and|mit|con|et|und)\b)([^()]{1,40})\)", r"\1", t)
+    t = t.replace("(", " ").replace(")", " ")
     t = _BY.sub("", t, count=1)
     t = _SUFFIX.sub("", t)
     out: list[str] = []
     for raw in _SPLIT.split(t):
         part = _BY.sub("", raw.strip(" .:-–—·•")).strip(" .:-–—·•")
+        role = _ROLE_WORDS.search(part)
+        if role and role.start() > 0:
+            part = part[: role.start()].strip(" ,-–—")
         if part:
             out.append(part)
     return out
@@ -93,9 +115,13 @@ def clean_authors(values: Iterable[str]) -> list[str]:
     for value in values:
         if not value or value.strip().startswith(("http://", "https://", "/")):
             continue
+        accepted = 0
         for name in split_names(value):
             if name.startswith("@") or not looks_like_name(name):
+                if accepted:
+                    break  # "Name, Senior Fellow, Program": the rest is the role
                 continue
+            accepted += 1
             key = normalize_words(name)
             if key and key not in seen:
                 seen.add(key)
@@ -106,7 +132,7 @@ def clean_authors(values: Iterable[str]) -> list[str]:
 _BYLINE_HINT = re.compile(
     r"author|byline|writer|contributor|creator|byl\b|expert|people|person|speaker|scholar", re.I
 )
-_NAME_HINT = re.compile(r"author|byline|people|person|name|meta|info|contributor|expert", re.I)
+_NAME_HINT = re.compile(r"author|byline|people|person|name|meta|contributor|expert", re.I)
 _BIO_HINT = re.compile(r"bio|about|related|comment|footer|share|social", re.I)
 _STOP_WORDS = (
     "the a an of on in for to with from at by is are was be listen read more min share "
@@ -196,6 +222,53 @@ def byline_authors(
         if any(t == key or t.startswith(key + " ") for t in tail_keys):
             return [bare], [b]
     return [], []
+
+
+_AUTHOR_CLASS = re.compile(
+    r"^(?:by-?)?(?:authors?|byline|bylines|auteur|autor|author-?name|authorname|by-?author"
+    r"|post-?author|article-?author|entry-?author|blog-?author|[\w-]*byline[\w-]*)$",
+    re.I,
+)
+_EXPLICIT = (
+    '[itemprop~="author" i]',
+    '[class*="byline" i]',
+    '[id*="byline" i]',
+    '[class*="author" i]',
+    '[rel~="author" i]',
+)
+
+
+def explicit_byline(tree: LexborHTMLParser) -> list[str]:
+    """Names from microdata ``itemprop=author`` or byline/author-classed elements anywhere
+    outside widgets (comments, related stories...)."""
+    for selector in _EXPLICIT:
+        try:
+            nodes = tree.css(selector)
+        except Exception:  # a selector lexbor cannot evaluate finds nothing
+            continue
+        found: list[str] = []
+        per_node = 0
+        for node in nodes:
+            if node.tag in {"body", "html", "meta", "link"} or in_widget(node):
+                continue
+            if "class" in selector and not any(
+                _AUTHOR_CLASS.search(tok) for tok in (node.attributes.get("class") or "").split()
+            ):
+                continue
+            name_node = node.css_first('[itemprop~="name" i]') or node
+            text = name_node.attributes.get("content") or name_node.text(deep=True, separator=" ")
+            text = collapse(text or "")
+            if not text or len(text) > 200:
+                continue
+            names = strip_roles(clean_authors([text]))
+            if names:
+                per_node += 1
+                if per_node == 1:
+                    first = list(names)
+                _add_names(found, names)
+        if found:
+            return first if len(found) > 4 else found
+    return []
 
 
 def strip_roles(names: Sequence[str]) -> list[str]:

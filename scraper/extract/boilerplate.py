@@ -25,6 +25,7 @@ from scraper.extract.text import normalize_words
 __all__ = [
     "NEGATIVE",
     "POSITIVE",
+    "in_widget",
     "is_boilerplate_text",
     "prune",
     "script_of",
@@ -62,6 +63,28 @@ _STRONG_NEGATIVE = re.compile(
     r"|more-?stories|further-?reading|see-?also|also-?read)(?:$|[-_])",
     re.I,
 )
+_WIDGET = re.compile(
+    r"taboola|outbrain|comment|related|recommend|sidebar|footer|promo|newsletter|popular"
+    r"|trending|more-?stories|read-?next|widget",
+    re.I,
+)
+
+
+def in_widget(node: LexborNode) -> bool:
+    """Whether ``node`` sits in a footer/aside/nav or a comments/related/promo widget."""
+    parent = node.parent
+    depth = 0
+    while parent is not None and depth < 15:
+        if parent.tag in {"footer", "aside", "nav"}:
+            return True
+        marks = (parent.attributes.get("class") or "") + " " + (parent.attributes.get("id") or "")
+        if _WIDGET.search(marks):
+            return True
+        parent = parent.parent
+        depth += 1
+    return False
+
+
 _PROTECT_TAGS = frozenset({"html", "body", "main", "article"})
 
 

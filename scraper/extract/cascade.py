@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from scraper.config import RulesConfig
 from scraper.extract import datepick
-from scraper.extract.authors import byline_authors, clean_authors, strip_roles
+from scraper.extract.authors import byline_authors, clean_authors, explicit_byline, strip_roles
 from scraper.extract.blocked import is_blocked
 from scraper.extract.blocks import Block, walk
 from scraper.extract.body import find_body
@@ -231,6 +231,8 @@ def run(
     used.update(b.node_id for b in by_blocks)
     if by_names:
         st.set("authors", tuple(by_names), FieldOrigin.HEURISTIC)
+    if "authors" not in st.fields:
+        st.set("authors", tuple(not_site(explicit_byline(tree))), FieldOrigin.HEURISTIC)
     if meta.rel_authors:
         st.set("authors", tuple(not_site(clean_authors(meta.rel_authors[:5]))), FieldOrigin.META)
     authors: tuple[str, ...] = tuple(st.fields.get("authors", ()))  # type: ignore[arg-type]

@@ -110,7 +110,7 @@ _JALALI_MONTH_NAMES: Final[dict[str, int]] = {
     "امرداد": 5, "شهریور": 6, "مهر": 7, "آبان": 8, "آذر": 9, "دی": 10, "بهمن": 11,
     "اسفند": 12,
     "farvardin": 1, "ordibehesht": 2, "khordad": 3, "tir": 4, "mordad": 5, "amordad": 5,
-    "shahrivar": 6, "shahrivar.": 6, "mehr": 7, "aban": 8, "azar": 9, "dey": 10, "dei": 10,
+    "shahrivar": 6, "mehr": 7, "aban": 8, "azar": 9, "dey": 10, "dei": 10,
     "bahman": 11, "esfand": 12,
 }  # fmt: skip
 _PERSIAN_GREGORIAN_NAMES: Final[dict[str, int]] = {
@@ -272,7 +272,7 @@ _WORD: Final = rf"(?>[^\W\d_]+(?:[{_MARKS}]+[^\W\d_]*)*)"  # atomic: no backtrac
 _YEAR4: Final = r"(?P<y>\d{4})(?:(?!\d)|(?=\d{1,3}\s?min))"  # Heritage glues "20164 min read"
 _TIME: Final = r"""
     (?P<time>
-      (?:\s*(?:T|,|at|@|-|–|—|\||um|à|a\s+las|alle|ore|в|o|ساعت|الساعة|klo|kl\.?)?\s*)
+      (?:\s{0,3}(?:T|,|at|@|-|–|—|\||um|à|a\s+las|alle|ore|в|o|ساعت|الساعة|klo|kl\.?)?\s{0,3})
       (?P<hh>\d{1,2}):(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:[.,]\d{1,9})?)?(?![\d:])
       (?:\s?(?P<ampm>[aApP]\.?\s?[mM]\.?(?![^\W\d_])|ب\.?\s?ظ|ق\.?\s?ظ|بعد\s?از\s?ظهر
                     |قبل\s?از\s?ظهر|[صم](?![^\W\d_])))?
@@ -365,6 +365,7 @@ class _Context:
     prefer_jalali: bool
 
 
+@lru_cache(maxsize=256)
 def _context(language: str | None, timezone: str | None, prefer_jalali: bool) -> _Context:
     code = _language_code(language)
     lowered = (language or "").strip().lower().replace("_", "-")

@@ -120,7 +120,8 @@ def _people(
         if isinstance(ref, str) and "name" not in value and ref in index:
             value = index[ref]
         types = set(_types(value))
-        if (types & _ORG_TYPES and not types & _PERSON_TYPES) is not orgs:
+        is_org = bool(types & _ORG_TYPES) and not types & _PERSON_TYPES
+        if is_org is not orgs:
             return []
         name = value.get("name")
         if isinstance(name, str) and name.strip():

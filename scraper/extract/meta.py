@@ -7,11 +7,11 @@ the cascade decides which of them wins.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from scraper.extract.boilerplate import in_widget
 from scraper.extract.text import collapse
 
 __all__ = [
@@ -37,6 +37,7 @@ TITLE_KEYS = (
 AUTHOR_KEYS = (
     "citation_author",
     "article:author",
+    "article:author_name",
     "parsely-author",
     "sailthru.author",
     "dc.creator",
@@ -135,23 +136,6 @@ def _itemprop_value(node: LexborNode) -> str | None:
     return node.text(deep=True)
 
 
-_WIDGET = re.compile(r"taboola|outbrain|comment|related|recommend|sidebar|footer|promo", re.I)
-
-
-def _in_widget(node: LexborNode) -> bool:
-    parent = node.parent
-    depth = 0
-    while parent is not None and depth < 12:
-        if parent.tag in {"footer", "aside", "nav"}:
-            return True
-        marks = (parent.attributes.get("class") or "") + " " + (parent.attributes.get("id") or "")
-        if _WIDGET.search(marks):
-            return True
-        parent = parent.parent
-        depth += 1
-    return False
-
-
 def read_meta(tree: LexborHTMLParser) -> PageMeta:
     """Collect the page's metadata in one pass over ``meta``, ``link``, ``time`` and itemprops."""
     meta = PageMeta()
@@ -179,7 +163,7 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
         if "canonical" in rel and href and meta.canonical is None:
             meta.canonical = href.strip()
     for node in tree.css('a[rel~="author" i]'):
-        if _in_widget(node):
+        if in_widget(node):
             continue
         text = collapse(node.text(deep=True))
         if text:
