@@ -171,7 +171,7 @@ def unsubscribe_routes(
         if not verify_token(key, email, token):
             return page("unsubscribe_invalid.html", 403)
         if request.method != "POST":
-            action = "/unsubscribe?" + urlencode({"e": email, "t": token})
+            action = "?" + urlencode({"e": email, "t": token})  # relative: any mount prefix
             return page("unsubscribe_confirm.html", 200, email=email, action=action)
         await run_in_threadpool(store.set_subscribed, email, False, clock())
         return page("unsubscribe_done.html", 200, email=email)
