@@ -1,0 +1,580 @@
+"""The polite, bounded fetcher: one URL in, one :class:`~scraper.models.FetchResult` out.
+
+Per URL, in order: robots.txt of each hop's origin (:mod:`.robots`), the politeness gate
+(:mod:`.politeness`), one GET with our User-Agent, ``Accept-Encoding: gzip, deflate`` and the
+stored validators, inside a wall-clock deadline that covers the body too (httpx timeouts only
+bound inactivity); the raw body read through a bounded decoder (:mod:`.decode`) and decoded to
+text (:mod:`.charset`). Redirects are followed by hand (``max_redirects``, http/https only,
+loops refused, robots re-checked per hop); 408/429/5xx and connection errors are retried with
+backoff or ``Retry-After`` (:mod:`.retry`). Per-URL faults never raise: they come back as a
+status and one ``error`` line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Literal
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from scraper.config import FetchConfig
+from scraper.errors import DeadlineError, FetchError, TooLargeError
+from scraper.fetch.charset import decode_text
+from scraper.fetch.decode import ACCEPT_ENCODING, BoundedDecoder, parse_content_encoding
+from scraper.fetch.politeness import HostGate, host_key
+from scraper.fetch.retry import backoff_delay, is_retryable_status, parse_retry_after
+from scraper.fetch.robots import (
+    ROBOTS_MAX_BYTES,
+    ROBOTS_MAX_REDIRECTS,
+    RobotsAnswer,
+    RobotsCache,
+)
+from scraper.models import FetchResult, FetchStatus
+
+__all__ = ["Accept", "FetchStats", "Fetcher"]
+
+log = logging.getLogger(__name__)
+
+Accept = Literal["html", "xml", "any"]
+
+ERROR_BODY_BYTES = 256 * 1024  # read of a 4xx/5xx page, enough to recognise a challenge page
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_XML_EXTRA = frozenset(
+    {
+        "application/xml",
+        "application/gzip",
+        "application/x-gzip",
+        "application/x-gunzip",
+        "application/gzip-compressed",
+        "application/octet-stream",
+    }
+)
+_ACCEPT_HEADER: Mapping[str, str] = {
+    "html": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+    "xml": "application/xml,text/xml,application/rss+xml,application/atom+xml,*/*;q=0.5",
+    "any": "*/*",
+}
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchStats:
+    """Counters since the fetcher was made: HTTP requests sent (robots.txt included, also
+    counted alone), body bytes received on the wire and after decoding, retries."""
+
+    requests: int = 0
+    robots_requests: int = 0
+    bytes_received: int = 0
+    bytes_decoded: int = 0
+    retries: int = 0
+
+
+@dataclass(slots=True)
+class _Exchange:
+    """One HTTP request and what was read of its answer."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    kind: Literal["redirect", "not_modified", "not_html", "body"]
+    accept: Accept = "any"
+    body: bytes = b""
+    text: str = ""
+    encoding: str | None = None
+    blocked: bool = False
+
+    @property
+    def media_type(self) -> str:
+        return _media_type(self.headers.get("content-type"))
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """The end of the attempts at one URL: an exchange, or an error line."""
+
+    attempts: int
+    exchange: _Exchange | None = None
+    error: str | None = None
+    http_status: int | None = None
+    kind: type[FetchError] = field(default=FetchError)
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _acceptable(media: str, accept: Accept) -> bool:
+    if accept == "any" or not media:
+        return True
+    if accept == "html":
+        return media in _HTML_TYPES
+    return media.startswith("text/") or media.endswith("+xml") or media in _XML_EXTRA
+
+
+def _is_textual(media: str, body: bytes) -> bool:
+    if body[:2] == b"\x1f\x8b":
+        return False
+    if not media or media.startswith("text/") or media == "application/octet-stream":
+        return True
+    return any(word in media for word in ("html", "xml", "json"))
+
+
+def _is_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
+
+
+def _defragment(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(fragment=""))
+
+
+def _describe(error: httpx.TransportError) -> str:
+    detail = str(error).strip() or type(error).__name__
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"connect timeout ({detail})"
+    if isinstance(error, httpx.TimeoutException):
+        return f"timeout ({detail})"
+    if isinstance(error, httpx.ConnectError):
+        return f"connection failed ({detail})"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"connection broken ({detail})"
+    if isinstance(error, httpx.ReadError | httpx.WriteError):
+        return f"connection error ({detail})"
+    return f"{type(error).__name__} ({detail})"
+
+
+def _looks_blocked(text: str, status: int, headers: httpx.Headers) -> bool:
+    """The extractor's detector; only when it cannot be imported, the ``cf-mitigated`` header."""
+    try:
+        from scraper.extract import is_blocked  # noqa: PLC0415 - lazy: extract is heavy
+    except ImportError:  # pragma: no cover - the extract package is part of the tree
+        return "challenge" in headers.get("cf-mitigated", "").lower()
+    return is_blocked(text, status, headers)
+
+
+class Fetcher:
+    """Fetch pages politely and within bounds (see the module docstring).
+
+    ``client`` is an injected ``httpx.AsyncClient`` (the fetcher makes and closes its own
+    when none is given; an injected one is left open). ``clock`` (monotonic seconds) and
+    ``sleep`` drive spacing, backoff and robots.txt expiry, so tests can replace them; the
+    per-request deadline uses the event loop's own clock.
+    """
+
+    def __init__(
+        self,
+        config: FetchConfig,
+        client: httpx.AsyncClient | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self._timeout = httpx.Timeout(
+            connect=config.connect_timeout,
+            read=config.read_timeout,
+            write=config.read_timeout,
+            pool=config.deadline,
+        )
+        self._own_client = client is None
+        self._client = client or httpx.AsyncClient(
+            timeout=self._timeout,
+            follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=max(config.concurrency * 2, 8), max_keepalive_connections=32
+            ),
+        )
+        self._clock = clock
+        self._gate = HostGate(config.concurrency, config.per_host_spacing, clock=clock, sleep=sleep)
+        self._robots = RobotsCache(
+            self._get_robots, agent=config.user_agent, ttl=config.robots_ttl, clock=clock
+        )
+        self._rng = random.Random()
+        self._requests = 0
+        self._robots_requests = 0
+        self._bytes_received = 0
+        self._bytes_decoded = 0
+        self._retries = 0
+
+    # -- public API -----------------------------------------------------------------------
+
+    @property
+    def stats(self) -> FetchStats:
+        """A snapshot of the counters."""
+        return FetchStats(
+            self._requests,
+            self._robots_requests,
+            self._bytes_received,
+            self._bytes_decoded,
+            self._retries,
+        )
+
+    async def robots_allowed(self, url: str) -> bool:
+        """Whether robots.txt lets us fetch ``url`` now (always true with ``respect_robots``
+        off; false while the origin's robots.txt is unreachable)."""
+        if not self.config.respect_robots:
+            return True
+        if not _is_http(url):
+            return False
+        policy = await self._robots.policy(url)
+        if policy.crawl_delay is not None:
+            self._gate.set_floor(host_key(url), policy.crawl_delay)
+        return policy.allows(url, self.config.user_agent)
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: Accept = "html",
+    ) -> FetchResult:
+        """Fetch ``url``; never raises for a fault of this URL (see :class:`FetchResult`).
+
+        ``etag``/``last_modified`` are the validators stored from the previous fetch (sent as
+        ``If-None-Match``/``If-Modified-Since``; a 304 gives ``NOT_MODIFIED``). ``accept``:
+        ``"html"`` refuses anything but HTML with ``NOT_HTML``; ``"xml"`` takes XML, RSS, Atom,
+        gzip and text (sitemaps, feeds: a ``.gz`` sitemap comes back as raw gzip ``content``,
+        see :func:`scraper.fetch.gunzip_capped`); ``"any"`` takes everything.
+        """
+        try:
+            return await self._fetch(url, etag, last_modified, accept)
+        except Exception as e:  # the contract: one URL's fault is data, never an exception
+            log.exception("fetch %s failed unexpectedly", url)
+            return self._result(url, url, FetchStatus.ERROR, error=f"{type(e).__name__}: {e}")
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if the fetcher made it."""
+        if self._own_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- one URL --------------------------------------------------------------------------
+
+    def _result(self, url: str, final_url: str, status: FetchStatus, **kw: object) -> FetchResult:
+        return FetchResult(
+            url=url,
+            final_url=final_url,
+            status=status,
+            fetched_at=datetime.now(UTC),
+            **kw,  # type: ignore[arg-type]
+        )
+
+    def _headers(
+        self, etag: str | None, last_modified: str | None, accept: Accept
+    ) -> dict[str, str]:
+        headers = {
+            "User-Agent": self.config.full_user_agent,
+            "Accept-Encoding": ACCEPT_ENCODING,
+            "Accept": _ACCEPT_HEADER[accept],
+        }
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return headers
+
+    async def _fetch(
+        self, url: str, etag: str | None, last_modified: str | None, accept: Accept
+    ) -> FetchResult:
+        if not _is_http(url):
+            return self._result(url, url, FetchStatus.ERROR, error="not an http(s) URL")
+        headers = self._headers(etag, last_modified, accept)
+        current = _defragment(url)
+        redirects: list[str] = []
+        while True:
+            if not await self.robots_allowed(current):
+                return self._disallowed(url, current, redirects)
+            outcome = await self._attempts(current, headers, accept)
+            ex = outcome.exchange
+            if ex is None:
+                return self._result(
+                    url,
+                    current,
+                    FetchStatus.ERROR,
+                    http_status=outcome.http_status,
+                    error=outcome.error,
+                    attempts=outcome.attempts,
+                    redirects=tuple(redirects),
+                )
+            if ex.kind != "redirect":
+                return self._finish(
+                    url,
+                    ex=ex,
+                    attempts=outcome.attempts,
+                    redirects=redirects,
+                    etag=etag,
+                    last_modified=last_modified,
+                )
+            target = _defragment(urljoin(current, ex.headers["location"].strip()))
+            redirects.append(current)
+            problem = None
+            if not _is_http(target):
+                problem = f"redirect to a non-http(s) URL refused ({target[:200]})"
+            elif target in redirects:
+                problem = f"redirect loop ({' -> '.join([*redirects, target])[:300]})"
+            elif len(redirects) > self.config.max_redirects:
+                problem = f"more than {self.config.max_redirects} redirects"
+            if problem is not None:
+                return self._result(
+                    url,
+                    current,
+                    FetchStatus.ERROR,
+                    http_status=ex.status,
+                    error=problem,
+                    attempts=outcome.attempts,
+                    redirects=tuple(redirects),
+                )
+            current = target
+
+    def _disallowed(self, url: str, current: str, redirects: list[str]) -> FetchResult:
+        policy = self._robots.cached(current)
+        if policy is not None and policy.mode == "disallow_all":
+            why = f"robots.txt unreachable ({policy.reason}); disallowed for now"
+        else:
+            why = "disallowed by robots.txt"
+        return self._result(
+            url,
+            current,
+            FetchStatus.DISALLOWED,
+            error=why if current == url else f"{why}: {current}",
+            redirects=tuple(redirects),
+            attempts=0,
+        )
+
+    def _finish(
+        self,
+        url: str,
+        *,
+        ex: _Exchange,
+        attempts: int,
+        redirects: list[str],
+        etag: str | None,
+        last_modified: str | None,
+    ) -> FetchResult:
+        common: dict[str, object] = {
+            "http_status": ex.status,
+            "content_type": ex.headers.get("content-type"),
+            "etag": ex.headers.get("etag") or (etag if ex.kind == "not_modified" else None),
+            "last_modified": ex.headers.get("last-modified")
+            or (last_modified if ex.kind == "not_modified" else None),
+            "attempts": attempts,
+            "redirects": tuple(redirects),
+        }
+        final = ex.url
+        if ex.kind == "not_modified":
+            return self._result(url, final, FetchStatus.NOT_MODIFIED, **common)
+        if ex.blocked:
+            why = f"challenge page (HTTP {ex.status})"
+            if "cf-mitigated" in ex.headers:
+                why = (
+                    f"challenge page (HTTP {ex.status}, cf-mitigated: {ex.headers['cf-mitigated']})"
+                )
+            return self._result(url, final, FetchStatus.BLOCKED, error=why, **common)
+        if not 200 <= ex.status < 300:
+            suffix = f" after {attempts} attempts" if attempts > 1 else ""
+            reason = httpx.codes.get_reason_phrase(ex.status)
+            return self._result(
+                url,
+                final,
+                FetchStatus.ERROR,
+                error=f"HTTP {ex.status} {reason}".rstrip() + suffix,
+                **common,
+            )
+        media = ex.media_type
+        if ex.kind == "not_html" or (
+            not media and ex.accept == "html" and ex.body.startswith(_BINARY_MAGIC)
+        ):
+            return self._result(
+                url, final, FetchStatus.NOT_HTML, error=f"not HTML ({media or 'binary'})", **common
+            )
+        return self._result(
+            url,
+            final,
+            FetchStatus.OK,
+            content=ex.body,
+            text=ex.text,
+            encoding=ex.encoding,
+            **common,
+        )
+
+    # -- attempts, retries ----------------------------------------------------------------
+
+    async def _attempts(self, url: str, headers: Mapping[str, str], accept: Accept) -> _Outcome:
+        """Requests to ``url`` until an answer that is not worth retrying, or retries run out."""
+        key = host_key(url)
+        attempt = 0
+        cap = self.config.retry_after_cap
+        while True:
+            attempt += 1
+            retry_after: float | None = None
+            status: int | None = None
+            try:
+                ex = await self._exchange(url, headers, accept, self.config.max_bytes)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
+                return _Outcome(attempt, error=f"bad URL ({e})")
+            except httpx.TransportError as e:
+                problem = _describe(e)
+            except FetchError as e:  # deadline, too large, bad encoding: retrying will not help
+                return _Outcome(attempt, error=str(e), http_status=e.status)
+            else:
+                if ex.kind == "body":
+                    self._inspect(ex, accept)
+                if not is_retryable_status(ex.status) or ex.blocked or ex.kind != "body":
+                    return _Outcome(attempt, exchange=ex)
+                status = ex.status
+                problem = f"HTTP {status}"
+                retry_after = parse_retry_after(ex.headers.get("retry-after"), datetime.now(UTC))
+            if attempt > self.config.retries:
+                return _Outcome(
+                    attempt, error=f"{problem} after {attempt} attempts", http_status=status
+                )
+            if retry_after is not None and retry_after > cap:
+                self._gate.defer(key, cap)
+                return _Outcome(
+                    attempt,
+                    error=f"{problem}: Retry-After {retry_after:.0f} s is beyond the "
+                    f"{cap:g} s cap; given up",
+                    http_status=status,
+                )
+            wait = retry_after if retry_after is not None else self._backoff(attempt)
+            log.debug("retrying %s in %.2f s (%s)", url, wait, problem)
+            self._retries += 1
+            self._gate.defer(key, wait)
+
+    def _backoff(self, attempt: int) -> float:
+        return backoff_delay(
+            attempt, self.config.backoff_base, self.config.retry_after_cap, self._rng
+        )
+
+    def _inspect(self, ex: _Exchange, accept: Accept) -> None:
+        """Decode the body to text and recognise challenge pages."""
+        media = ex.media_type
+        if _is_textual(media, ex.body):
+            match = _CHARSET.search(ex.headers.get("content-type", ""))
+            xml = "xml" in media or (accept == "xml" and "html" not in media)
+            ex.text, ex.encoding = decode_text(ex.body, match.group(1) if match else None, xml=xml)
+        if ex.status >= 400 or "html" in media or not media:
+            ex.blocked = _looks_blocked(ex.text, ex.status, ex.headers)
+
+    # -- one request ----------------------------------------------------------------------
+
+    async def _exchange(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        accept: Accept,
+        limit: int,
+        *,
+        robots: bool = False,
+    ) -> _Exchange:
+        """One GET through the politeness gate, within the deadline, body read bounded."""
+        deadline = self.config.deadline
+        async with self._gate.slot(host_key(url)):
+            self._requests += 1
+            if robots:
+                self._robots_requests += 1
+            try:
+                async with asyncio.timeout(deadline):
+                    async with self._client.stream(
+                        "GET", url, headers=headers, follow_redirects=False, timeout=self._timeout
+                    ) as response:
+                        return await self._consume(url, response, accept, limit, robots=robots)
+            except TimeoutError as e:
+                raise DeadlineError(
+                    f"deadline of {deadline:g} s passed before the response was complete", url=url
+                ) from e
+
+    async def _consume(
+        self, url: str, response: httpx.Response, accept: Accept, limit: int, *, robots: bool
+    ) -> _Exchange:
+        status = response.status_code
+        headers = response.headers
+        if 300 <= status < 400 and status != 304 and headers.get("location"):
+            return _Exchange(url, status, headers, "redirect", accept)
+        if status == 304:
+            return _Exchange(url, status, headers, "not_modified", accept)
+        media = _media_type(headers.get("content-type"))
+        if 200 <= status < 300 and not robots and not _acceptable(media, accept):
+            return _Exchange(url, status, headers, "not_html", accept)  # body never read
+        truncate = robots or status >= 400
+        if status >= 400:
+            limit = min(limit, ERROR_BODY_BYTES)
+        try:
+            body = await self._read(response, limit, truncate=truncate)
+        except FetchError as e:
+            if status < 400:
+                e.url, e.status = url, status
+                raise
+            body = b""  # an unreadable error page is still an error page
+        return _Exchange(url, status, headers, "body", accept, body)
+
+    async def _read(self, response: httpx.Response, limit: int, *, truncate: bool) -> bytes:
+        """The decoded body, at most ``limit`` bytes (cut there with ``truncate``, else
+        :class:`TooLargeError`)."""
+        if response.is_stream_consumed:
+            # Built in memory (httpx.MockTransport in tests): httpx already decoded it.
+            decoder = BoundedDecoder(None, limit, truncate=truncate)
+            out = decoder.feed(response.content)
+            self._bytes_received += decoder.raw
+            self._bytes_decoded += len(out)
+            return out
+        coding = parse_content_encoding(response.headers.get("content-encoding"))
+        decoder = BoundedDecoder(coding, limit, truncate=truncate)
+        length = response.headers.get("content-length", "")
+        if not truncate and length.isdigit() and int(length) > limit:
+            raise TooLargeError(f"body of {int(length)} bytes is larger than {limit}; refused")
+        out = bytearray()
+        try:
+            async for chunk in response.aiter_raw():
+                out += decoder.feed(chunk)
+                if decoder.full:
+                    break
+            out += decoder.finish()
+        finally:
+            self._bytes_received += decoder.raw
+            self._bytes_decoded += len(out)
+        return bytes(out)
+
+    # -- robots.txt -----------------------------------------------------------------------
+
+    async def _get_robots(self, robots_url: str) -> RobotsAnswer:
+        """Fetch one robots.txt (redirects followed, size capped); never raises."""
+        headers = self._headers(None, None, "any")
+        current = robots_url
+        for _ in range(ROBOTS_MAX_REDIRECTS + 1):
+            try:
+                ex = await self._exchange(current, headers, "any", ROBOTS_MAX_BYTES, robots=True)
+            except (httpx.TransportError, httpx.InvalidURL, FetchError) as e:
+                detail = _describe(e) if isinstance(e, httpx.TransportError) else str(e)
+                return RobotsAnswer(None, error=f"robots.txt unreachable: {detail}")
+            if ex.kind == "redirect":
+                current = urljoin(current, ex.headers["location"].strip())
+                if not _is_http(current):
+                    return RobotsAnswer(404, error="robots.txt redirected off the web")
+                continue
+            if 200 <= ex.status < 300:
+                text = ex.body.decode("utf-8", errors="replace").removeprefix("\ufeff")
+                return RobotsAnswer(ex.status, text)
+            return RobotsAnswer(ex.status)
+        return RobotsAnswer(404, error="robots.txt redirected too often")

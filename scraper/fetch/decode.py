@@ -1,0 +1,149 @@
+"""Content-encoding, decoded with a hard cap on the *decoded* size.
+
+httpx would inflate ``Content-Encoding`` without limit (a 2 KB ``gzip, gzip`` response can grow
+to a gigabyte), so the fetcher reads the raw stream and feeds it here. :class:`BoundedDecoder`
+inflates gzip and deflate incrementally with ``zlib`` and ``max_length``, so at no moment does it
+hold more than the cap (plus one zlib window); it raises :class:`~scraper.errors.TooLargeError`
+as soon as the output would pass the cap. Stacked (``gzip, gzip``) and unknown encodings (``br``
+is not advertised: brotli is not installed) are refused with a
+:class:`~scraper.errors.FetchError`.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from scraper.errors import FetchError, TooLargeError
+
+__all__ = ["ACCEPT_ENCODING", "BoundedDecoder", "gunzip_capped", "parse_content_encoding"]
+
+ACCEPT_ENCODING = "gzip, deflate"  # what we send; exactly what we can decode
+_GZIP_MAGIC = b"\x1f\x8b"
+_SUPPORTED = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
+
+
+def parse_content_encoding(header: str | None) -> str | None:
+    """The one content coding of a response (``gzip``/``deflate``), ``None`` for identity.
+
+    Raises :class:`FetchError` for stacked codings (``gzip, gzip``: a classic bomb) and for any
+    coding we did not offer.
+    """
+    if not header:
+        return None
+    codings = [c.strip().lower() for c in header.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    if len(codings) > 1:
+        raise FetchError(f"stacked content encodings refused ({header.strip()})")
+    coding = _SUPPORTED.get(codings[0])
+    if coding is None:
+        raise FetchError(f"unsupported content encoding {codings[0]!r} (we sent {ACCEPT_ENCODING})")
+    return coding
+
+
+class BoundedDecoder:
+    """Incremental decoder of one response body whose decoded size may not pass ``max_bytes``.
+
+    ``feed(chunk)`` returns the decoded bytes of ``chunk``; ``finish()`` checks the stream
+    ended properly. ``coding`` is ``None`` (identity), ``"gzip"`` (several members allowed) or
+    ``"deflate"`` (zlib-wrapped, or raw as some servers send it). With ``truncate=True`` the
+    output is cut at ``max_bytes`` (``full`` becomes true) instead of raising
+    :class:`TooLargeError`; robots.txt is read that way.
+    """
+
+    def __init__(self, coding: str | None, max_bytes: int, *, truncate: bool = False) -> None:
+        self.coding = coding
+        self.max_bytes = max_bytes
+        self.truncate = truncate
+        self.full = False  # truncate mode: the cap was reached, the rest is ignored
+        self.decoded = 0  # bytes produced so far
+        self.raw = 0  # bytes consumed so far
+        self._inflater: zlib._Decompress | None = None
+        self._started = False
+        self._done = False  # the compressed stream ended (trailing bytes are ignored)
+        self._first = b""  # deflate: the first bytes, kept to retry as raw deflate
+
+    def _new_inflater(self, wbits: int) -> zlib._Decompress:
+        return zlib.decompressobj(wbits)
+
+    def _account(self, piece: bytes) -> bytes:
+        room = self.max_bytes - self.decoded
+        if len(piece) > room:
+            if not self.truncate:
+                raise TooLargeError(
+                    f"body larger than {self.max_bytes} bytes once decoded; refused"
+                )
+            piece = piece[:room]
+            self.full = True
+        self.decoded += len(piece)
+        return piece
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self.full:
+            return b""
+        self.raw += len(chunk)
+        if self.coding is None:
+            return self._account(chunk)
+        if self._done or not chunk:
+            return b""
+        if self._inflater is None:
+            wbits = 16 + zlib.MAX_WBITS if self.coding == "gzip" else zlib.MAX_WBITS
+            self._inflater = self._new_inflater(wbits)
+        try:
+            return self._inflate(chunk)
+        except zlib.error as e:
+            if self.coding == "deflate" and not self._started:
+                # "deflate" sent as a raw stream without the zlib wrapper: start again raw.
+                self._inflater = self._new_inflater(-zlib.MAX_WBITS)
+                self._started = True
+                try:
+                    return self._inflate(chunk)
+                except zlib.error as e2:
+                    raise FetchError(f"corrupt deflate body ({e2})") from e2
+            raise FetchError(f"corrupt {self.coding} body ({e})") from e
+
+    def _inflate(self, data: bytes) -> bytes:
+        out = bytearray()
+        pending = data
+        while pending and not self._done and not self.full:
+            assert self._inflater is not None
+            room = self.max_bytes + 1 - self.decoded
+            piece = self._inflater.decompress(pending, room)
+            self._started = self._started or bool(piece)
+            out += self._account(piece)
+            if self._inflater.eof:
+                rest = self._inflater.unused_data
+                if self.coding == "gzip" and rest.lstrip(b"\0")[:2] == _GZIP_MAGIC:
+                    self._inflater = self._new_inflater(16 + zlib.MAX_WBITS)  # next member
+                    pending = rest.lstrip(b"\0")
+                    continue
+                self._done = True
+                break
+            pending = self._inflater.unconsumed_tail
+        return bytes(out)
+
+    def finish(self) -> bytes:
+        """The last decoded bytes; raises when a compressed stream was cut short."""
+        if self.coding is None or self._inflater is None or self._done or self.full:
+            return b""
+        try:
+            tail = self._inflater.flush()
+        except zlib.error as e:
+            raise FetchError(f"corrupt {self.coding} body ({e})") from e
+        tail = self._account(tail)
+        if not self._inflater.eof:
+            raise FetchError(f"truncated {self.coding} body")
+        return tail
+
+
+def gunzip_capped(data: bytes, max_bytes: int) -> bytes:
+    """Inflate gzip ``data`` (several members too) holding at most ``max_bytes`` of output.
+
+    For ``.xml.gz`` sitemaps the fetcher returns as raw bytes. Raises
+    :class:`~scraper.errors.TooLargeError` past the cap and :class:`FetchError` when the data is
+    corrupt or truncated.
+    """
+    decoder = BoundedDecoder("gzip", max_bytes)
+    out = decoder.feed(data)
+    return out + decoder.finish()
