@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
@@ -29,7 +29,6 @@ from feeds.model import (
     FeedSpec,
     feed_entries,
     feed_updated,
-    rfc3339,
 )
 from feeds.sanitize import clean_xml_text
 from scraper.errors import FeedError
@@ -44,10 +43,13 @@ _ATOM = ""
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-def _dt(dt: datetime) -> str:
-    # feedgen calls .isoformat() on datetimes; a string keeps our whole-second RFC 3339 form
-    # and the original offset (feedgen parses strings with dateutil and keeps the offset).
-    return rfc3339(dt)
+def _dt(dt: datetime) -> datetime:
+    # Whole seconds, own offset kept; a datetime (not a string) spares feedgen a dateutil parse.
+    return (
+        dt.replace(microsecond=0)
+        if dt.utcoffset() is not None
+        else dt.replace(microsecond=0, tzinfo=UTC)
+    )
 
 
 def render_feed(

@@ -1,7 +1,7 @@
 """JSON Feed 1.1 (https://jsonfeed.org/version/1.1) beside each Atom feed.
 
 Same entries, ids and dates as the Atom twin (see ``feeds.model``); the bytes are deterministic
-(fixed key order, UTF-8, two-space indent, trailing newline).
+(fixed key order, UTF-8, compact separators, trailing newline).
 """
 
 from __future__ import annotations
@@ -79,4 +79,5 @@ def render_json_entries(spec: FeedSpec, entries: Sequence[EntryView]) -> bytes:
     if spec.language:
         doc["language"] = spec.language
     doc["items"] = [_item(e) for e in entries]
-    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # Compact separators keep json's C encoder (``indent`` falls back to pure Python: 5x slower).
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

@@ -193,15 +193,26 @@ def _spec(
 
 
 def _filtered_articles(store: ArticleSource, ff: FilteredFeed, limit: int) -> list[StoredArticle]:
-    candidates = store.articles(
-        source_ids=ff.sources or None,
-        tags=ff.tags or None,
-        include_duplicates=False,
-        limit=None if ff.keywords else limit,
-    )
-    if not ff.keywords:
-        return candidates
-    return [a for a in candidates if keyword_match(a, ff.keywords)][:limit]
+    """The newest ``limit`` articles of a filtered feed.
+
+    Sources and tags are filtered by the store; keywords here, over growing windows of the
+    newest candidates (2N, 4N, ...) so a rare keyword does not load the whole database at once
+    and a common one stops early.
+    """
+    window = limit if not ff.keywords else 2 * limit
+    while True:
+        candidates = store.articles(
+            source_ids=ff.sources or None,
+            tags=ff.tags or None,
+            include_duplicates=False,
+            limit=window,
+        )
+        if not ff.keywords:
+            return candidates
+        matches = [a for a in candidates if keyword_match(a, ff.keywords)]
+        if len(matches) >= limit or len(candidates) < window:
+            return matches[:limit]
+        window *= 4
 
 
 def _plan(store: ArticleSource, config: Config) -> list[_Planned]:

@@ -1,0 +1,321 @@
+"""Feed rendering cost: feedgen (what we ship) against a minimal lxml-only Atom writer.
+
+Run: ``python -m benchmarks.feeds`` (``--sources 50 --per-source 1000 --repeat 3``).
+
+Measured on the same in-memory articles (full HTML bodies of ~3 KB, all distinct):
+
+1. the combined feed of 100 entries, cold (sanitising included) and warm (sanitised HTML
+   cached, as in a build where the entry already appeared in another feed);
+2. a full rebuild for 50 sources x 1,000 stored articles (all + 50 source + tag + filtered
+   feeds, 100 entries each): our ``build_all`` (Atom + JSON + OPML + index, files written or
+   compared), and the Atom part alone, feedgen vs lxml, as a ratio.
+
+Both writers get the same prepared entries (``feeds.model.feed_entries``: sanitising, ids,
+dates), so the ratio isolates the XML writer. Times are the best of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from lxml import etree  # type: ignore[import-untyped]
+
+from feeds import model
+from feeds.atom import render_entries
+from feeds.model import EntryView, FeedSpec, feed_entries, feed_updated, rfc3339
+from feeds.publish import _plan, build_all
+from scraper.config import Config, parse_config
+from scraper.models import StoredArticle
+
+NOW = datetime(2025, 7, 14, 9, 0, tzinfo=UTC)
+WORDS = [
+    "policy",
+    "sanctions",
+    "nuclear",
+    "energy",
+    "security",
+    "alliance",
+    "economy",
+    "trade",
+    "diplomacy",
+    "region",
+    "election",
+    "reform",
+    "strategy",
+    "defence",
+    "climate",
+    "migration",
+    "budget",
+    "parliament",
+    "treaty",
+]
+
+
+def make_articles(sources: int, per_source: int, seed: int = 1) -> list[StoredArticle]:
+    rng = random.Random(seed)
+    out: list[StoredArticle] = []
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for s in range(sources):
+        sid = f"src{s:02d}"
+        for i in range(per_source):
+            n = s * per_source + i
+            paras = [" ".join(rng.choices(WORDS, k=60)) for _ in range(6)]
+            body_html = (
+                f'<h2>Section {n}</h2><p><a href="/related/{n}">Related</a> '
+                f'<img src="img/{n}.png" alt="figure"></p>'
+                + "".join(f"<p>{p} <em>{n}</em></p>" for p in paras)
+                + '<script>track()</script><p onclick="x()">end</p>'
+            )
+            when = start + timedelta(minutes=37 * n + s)
+            out.append(
+                StoredArticle(
+                    id=n + 1,
+                    source_id=sid,
+                    url=f"https://{sid}.example/analysis/{n}",
+                    canonical_url=f"https://{sid}.example/analysis/{n}",
+                    title=f"Analysis {n}: " + " ".join(rng.choices(WORDS, k=6)),
+                    authors=(f"Author {n % 97}", f"Co-author {n % 31}"),
+                    published=when,
+                    updated=None,
+                    language="en",
+                    summary=paras[0][:200],
+                    body_text="\n\n".join(paras),
+                    body_html=body_html,
+                    tags=(f"t{s % 5}",),
+                    image=None,
+                    content_hash=f"v1:{n:064x}",
+                    simhash=None,
+                    duplicate_of=(n - 1) if i % 50 == 49 else None,
+                    first_seen=when,
+                    last_changed=when,
+                )
+            )
+    return out
+
+
+class IndexedArticles:
+    """In-memory ArticleSource with per-source/per-tag indexes (the store uses SQL indexes)."""
+
+    def __init__(self, articles: Sequence[StoredArticle]) -> None:
+        def key(a: StoredArticle) -> tuple[datetime, int]:
+            return (a.published or a.first_seen, a.id)
+
+        self._all = sorted(articles, key=key, reverse=True)
+        self._by_id = {a.id: a for a in articles}
+        self._by_source: dict[str, list[StoredArticle]] = {}
+        self._by_tag: dict[str, list[StoredArticle]] = {}
+        for a in self._all:
+            self._by_source.setdefault(a.source_id, []).append(a)
+            for t in a.tags:
+                self._by_tag.setdefault(t, []).append(a)
+
+    def articles(
+        self,
+        *,
+        source_ids: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        include_duplicates: bool = False,
+        limit: int | None = None,
+    ) -> list[StoredArticle]:
+        if source_ids and len(source_ids) == 1 and not tags:
+            pool = self._by_source.get(source_ids[0], [])
+        elif tags and len(tags) == 1 and not source_ids:
+            pool = self._by_tag.get(tags[0], [])
+        else:
+            pool = self._all
+        out: list[StoredArticle] = []
+        for a in pool:
+            if source_ids and a.source_id not in source_ids:
+                continue
+            if tags and not set(a.tags) & set(tags):
+                continue
+            if a.duplicate_of is not None and not include_duplicates:
+                continue
+            out.append(a)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def article(self, article_id: int) -> StoredArticle | None:
+        return self._by_id.get(article_id)
+
+
+def make_config(sources: int, out: str) -> Config:
+    return parse_config(
+        {
+            "feeds": {
+                "output_dir": out,
+                "filtered": [
+                    {"id": "nuclear", "title": "Nuclear", "keywords": ["nuclear treaty"]},
+                    {"id": "mix", "title": "Mix", "sources": ["src00", "src01"], "tags": ["t0"]},
+                ],
+            },
+            "sources": [
+                {
+                    "id": f"src{s:02d}",
+                    "name": f"Institute {s}",
+                    "homepage": f"https://src{s:02d}.example/",
+                    "tags": [f"t{s % 5}"],
+                    "feeds": [f"https://src{s:02d}.example/feed"],
+                }
+                for s in range(sources)
+            ],
+        }
+    )
+
+
+_A = "http://www.w3.org/2005/Atom"
+
+
+def lxml_atom(spec: FeedSpec, entries: Sequence[EntryView]) -> bytes:
+    """A minimal Atom writer with lxml only: the same elements as ``render_entries``."""
+    E = etree.SubElement
+    feed = etree.Element(f"{{{_A}}}feed", nsmap={None: _A})
+
+    def text(parent: etree._Element, tag: str, value: str, **attrs: str) -> None:
+        el = E(parent, f"{{{_A}}}{tag}", attrs)
+        el.text = value
+
+    text(feed, "id", spec.id)
+    text(feed, "title", spec.title)
+    text(feed, "updated", rfc3339(feed_updated(entries)))
+    author = E(feed, f"{{{_A}}}author")
+    text(author, "name", spec.author)
+    E(feed, f"{{{_A}}}link", href=spec.self_url, rel="self", type="application/atom+xml")
+    E(feed, f"{{{_A}}}link", href=spec.alternate_url, rel="alternate", type="text/html")
+    text(feed, "generator", "thinktank-digest", version="0")
+    if spec.subtitle:
+        text(feed, "subtitle", spec.subtitle)
+    for e in entries:
+        entry = E(feed, f"{{{_A}}}entry")
+        text(entry, "id", e.id)
+        text(entry, "title", e.title)
+        text(entry, "updated", rfc3339(e.updated))
+        for name in e.authors:
+            a = E(entry, f"{{{_A}}}author")
+            text(a, "name", name)
+        text(entry, "content", e.content_html, type="html")
+        E(entry, f"{{{_A}}}link", href=e.url, rel="alternate", type="text/html")
+        if e.related_url:
+            E(entry, f"{{{_A}}}link", href=e.related_url, rel="related", type="text/html")
+        if e.summary:
+            text(entry, "summary", e.summary, type="text")
+        for term, scheme, label in e.categories:
+            attrs = {"term": term, "scheme": scheme}
+            if label:
+                attrs["label"] = label
+            E(entry, f"{{{_A}}}category", attrs)
+        if e.published is not None:
+            text(entry, "published", rfc3339(e.published))
+        src = E(entry, f"{{{_A}}}source")
+        text(src, "title", e.source_name)
+    data: bytes = etree.tostring(feed, pretty_print=True, encoding="UTF-8", xml_declaration=True)
+    return data
+
+
+def best(fn: Callable[[], object], repeat: int, *, cold: bool = False) -> float:
+    times: list[float] = []
+    for _ in range(repeat):
+        if cold:
+            model._sanitized.cache_clear()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sources", type=int, default=50)
+    ap.add_argument("--per-source", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    articles = make_articles(args.sources, args.per_source)
+    store = IndexedArticles(articles)
+    print(f"data: {len(articles)} articles, generated in {time.perf_counter() - t0:.1f} s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = make_config(args.sources, tmp)
+        plans = _plan(store, config)
+        names = {s.id: s.name for s in config.sources}
+        all_plan = plans[0]
+
+        def prepare(plan_articles: Sequence[StoredArticle], spec: FeedSpec) -> list[EntryView]:
+            return feed_entries(spec, plan_articles, source_names=names)
+
+        combined = prepare(all_plan.articles, all_plan.spec)
+        r1 = best(
+            lambda: render_entries(all_plan.spec, combined, generator_version="0"), args.repeat
+        )
+        b1 = best(lambda: lxml_atom(all_plan.spec, combined), args.repeat)
+        cold1 = best(
+            lambda: render_entries(
+                all_plan.spec, prepare(all_plan.articles, all_plan.spec), generator_version="0"
+            ),
+            args.repeat,
+            cold=True,
+        )
+        cold1_lxml = best(
+            lambda: lxml_atom(all_plan.spec, prepare(all_plan.articles, all_plan.spec)),
+            args.repeat,
+            cold=True,
+        )
+        print(
+            f"combined feed, {len(combined)} entries, writer only: feedgen {r1 * 1000:.1f} ms, "
+            f"lxml {b1 * 1000:.1f} ms, ratio {r1 / b1:.2f}x"
+        )
+        print(
+            f"combined feed incl. sanitising (cold): feedgen {cold1 * 1000:.1f} ms, "
+            f"lxml {cold1_lxml * 1000:.1f} ms, ratio {cold1 / cold1_lxml:.2f}x"
+        )
+
+        prepared = [(p.spec, prepare(p.articles, p.spec)) for p in plans]
+        n_entries = sum(len(e) for _, e in prepared)
+        r2 = best(
+            lambda: [render_entries(s, e, generator_version="0") for s, e in prepared],
+            args.repeat,
+        )
+        b2 = best(lambda: [lxml_atom(s, e) for s, e in prepared], args.repeat)
+        print(
+            f"all {len(prepared)} Atom feeds ({n_entries} entries), writer only: feedgen "
+            f"{r2 * 1000:.0f} ms, lxml {b2 * 1000:.0f} ms, ratio {r2 / b2:.2f}x"
+        )
+
+        def atom_rebuild(writer: Callable[[FeedSpec, list[EntryView]], bytes]) -> None:
+            for p in _plan(store, config):
+                writer(p.spec, prepare(p.articles, p.spec))
+
+        r3 = best(
+            lambda: atom_rebuild(lambda s, e: render_entries(s, e, generator_version="0")),
+            args.repeat,
+            cold=True,
+        )
+        b3 = best(lambda: atom_rebuild(lxml_atom), args.repeat, cold=True)
+        print(
+            f"Atom rebuild from the store (queries + sanitising + writer), cold: feedgen "
+            f"{r3 * 1000:.0f} ms, lxml {b3 * 1000:.0f} ms, ratio {r3 / b3:.2f}x"
+        )
+
+        model._sanitized.cache_clear()
+        t = time.perf_counter()
+        first = build_all(store, config, now=NOW)
+        first_s = time.perf_counter() - t
+        again = best(lambda: build_all(store, config, now=NOW), args.repeat, cold=True)
+        print(
+            f"build_all (Atom + JSON + OPML + index, {len(first.feeds)} feeds): first build "
+            f"{first_s * 1000:.0f} ms ({len(first.written)} files written), rebuild with "
+            f"nothing changed {again * 1000:.0f} ms (cold sanitiser cache)"
+        )
+        verdict = "OK" if again < 1.0 and r3 / b3 <= 2.0 else "MISSED"
+        print(f"target (full rebuild < 1 s, <= 2x lxml): {verdict}")
+
+
+if __name__ == "__main__":
+    main()
