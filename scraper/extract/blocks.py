@@ -25,7 +25,6 @@ SKIP_TAGS = frozenset(
         "noscript",
         "template",
         "svg",
-        "math",
         "iframe",
         "object",
         "embed",

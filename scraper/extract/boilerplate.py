@@ -121,8 +121,8 @@ def _is_furniture(node: LexborNode) -> bool:
     return not any(POSITIVE.search(t) for t in toks)
 
 
-def prune(tree: LexborHTMLParser, keep: frozenset[int] = frozenset()) -> None:
-    """Remove page furniture in place; nodes in ``keep`` (and their ancestors) stay.
+def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
+    """Remove page furniture in place (``light``: only nav/footer/aside/forms by tag).
 
     An element holding more than half of the page's text is never removed by its class name
     alone (a ``<div class="post-meta-wrapper">`` around everything happens).
@@ -131,31 +131,22 @@ def prune(tree: LexborHTMLParser, keep: frozenset[int] = frozenset()) -> None:
     if body is None:
         return
     total = len(body.text(deep=True, separator=" ", strip=True)) or 1
-    protected = set(keep)
-    for node in tree.css(_DROP_TAGS):
-        if node.tag in _PROTECT_TAGS or _contains_any(node, protected):
+    for node in tree.css("nav, footer, aside, form, menu, dialog" if light else _DROP_TAGS):
+        if node.tag in _PROTECT_TAGS:
             continue
         text_len = len(node.text(deep=True, separator=" ", strip=True))
         if node.tag in {"header", "form"} and text_len > 0.5 * total:
             continue  # ASP.NET wraps the whole page in one <form>
         node.decompose()
+    if light:
+        return
     for node in tree.css("[class], [id]"):
         if node.tag in _PROTECT_TAGS or not _is_furniture(node):
-            continue
-        if _contains_any(node, protected):
             continue
         text_len = len(node.text(deep=True, separator=" ", strip=True))
         if text_len > 0.5 * total and total > 500:
             continue
         node.decompose()
-
-
-def _contains_any(node: LexborNode, ids: set[int]) -> bool:
-    if not ids:
-        return False
-    if node.mem_id in ids:
-        return True
-    return any(d.mem_id in ids for d in node.css("*"))
 
 
 # ---------------------------------------------------------------- text-level rules

@@ -179,6 +179,18 @@ def run(
         prune(tree)
         result = find_body(tree, base)
         body_origin = FieldOrigin.HEURISTIC
+        if sum(len(b.text) for b in result.blocks) < 500:
+            # furniture rules ate the article: try again with tag-level pruning only
+            retry = LexborHTMLParser(text)
+            apply_removals(retry, rules)
+            for node in retry.css(_NOISE_TAGS):
+                node.decompose()
+            prune(retry, light=True)
+            second = find_body(retry, base)
+            if sum(len(b.text) for b in second.blocks) > 2 * sum(
+                len(b.text) for b in result.blocks
+            ):
+                result = second
     else:
         result = find_body(tree, base, ruled.body)
         body_origin = FieldOrigin.RULES
@@ -293,7 +305,8 @@ def run(
         st.set("summary", collapse(ld_desc), FieldOrigin.JSON_LD)
 
     # ---- body clean-up
-    body_blocks = _tidy_body(body_blocks, title, authors, used, dek)
+    used_texts = {b.text for b in all_blocks if b.node_id in used}
+    body_blocks = _tidy_body(body_blocks, title, authors, used, used_texts, dek)
     body_text = render_text(body_blocks)
     if body_text:
         st.set("body", True, body_origin)
@@ -351,13 +364,14 @@ def _tidy_body(
     title: str | None,
     authors: tuple[str, ...],
     used: set[int],
+    used_texts: set[str],
     dek: Block | None,
 ) -> list[Block]:
     """Drop the headline, byline/date lines, standing lines and a duplicated lead."""
     title_key = _letters(title or "")
     out: list[Block] = []
     for i, b in enumerate(blocks):
-        if b.node_id in used and len(b.text) < 300:
+        if (b.node_id in used or (i < 12 and b.text in used_texts)) and len(b.text) < 300:
             continue
         if b.kind.startswith("h") and title_key and _letters(b.text) == title_key:
             continue

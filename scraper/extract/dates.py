@@ -273,7 +273,7 @@ _YEAR4: Final = r"(?P<y>\d{4})(?:(?!\d)|(?=\d{1,3}\s?min))"  # Heritage glues "2
 _TIME: Final = r"""
     (?P<time>
       (?:\s{0,3}(?:T|,|at|@|-|–|—|\||um|à|a\s+las|alle|ore|в|o|ساعت|الساعة|klo|kl\.?)?\s{0,3})
-      (?P<hh>\d{1,2}):(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:[.,]\d{1,9})?)?(?![\d:])
+      (?P<hh>\d{1,2})(?::|h|\sh\s)(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:[.,]\d{1,9})?)?(?![\d:])
       (?:\s?(?P<ampm>[aApP]\.?\s?[mM]\.?(?![^\W\d_])|ب\.?\s?ظ|ق\.?\s?ظ|بعد\s?از\s?ظهر
                     |قبل\s?از\s?ظهر|[صم](?![^\W\d_])))?
     )?
@@ -451,14 +451,16 @@ def _to_gregorian(year: int, month: int, day: int, calendar: str) -> date | None
 
 
 def _from_match(
-    kind: str, m: re.Match[str], ctx: _Context, original: str
+    kind: str, m: re.Match[str], ctx: _Context, original: str, impossible: list[str] | None = None
 ) -> tuple[ParsedDate, int] | None:
-    """The date in one match and where it ends, or None."""
+    """The date in one match and where it ends, or None (noted in `impossible` if date-shaped)."""
     parts = _ymd(kind, m, ctx)
     if parts is None:
         return None
     day = _to_gregorian(*parts)
     if day is None:
+        if impossible is not None:
+            impossible.append(m.group("date"))
         return None
     clock = _time_of_day(m)  # an impossible "time" (a duration, 25:61) is left unread
     end, zone, explicit = m.end("date"), ctx.zone, False
@@ -505,8 +507,13 @@ def _windows(norm: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _scan(norm: str, original: str, ctx: _Context) -> Iterator[tuple[int, int, ParsedDate]]:
-    """(start, end, date) for every date the regexes find, in text order, without overlaps."""
+def _scan(
+    norm: str, original: str, ctx: _Context, impossible: list[str] | None = None
+) -> Iterator[tuple[int, int, ParsedDate]]:
+    """(start, end, date) for every date the regexes find, in text order, without overlaps.
+
+    Date-shaped matches that name no real day (30 February) are added to `impossible`.
+    """
     found: list[tuple[int, int, str, re.Match[str]]] = []
     for start, end in _windows(norm):
         for kind, pattern in _PATTERNS:
@@ -516,7 +523,7 @@ def _scan(norm: str, original: str, ctx: _Context) -> Iterator[tuple[int, int, P
     for start, _, kind, m in found:
         if start < taken_until:
             continue
-        result = _from_match(kind, m, ctx, original)
+        result = _from_match(kind, m, ctx, original, impossible)
         if result is not None:
             taken_until = result[1]
             yield start, result[1], result[0]
@@ -537,13 +544,15 @@ def _date_parser(code: str | None, relative_base: datetime | None) -> Any:
     if relative_base is not None:
         settings["PARSERS"] = ["relative-time", "absolute-time"]
         del settings["REQUIRE_PARTS"]
-    return DateDataParser(languages=[code] if code else None, settings=settings)
+    languages = [code] if code else ["en", *_UNION_LANGUAGES]  # not all 200: detection is slow
+    return DateDataParser(languages=languages, settings=settings)
 
 
 def _dateparser(
-    text: str, ctx: _Context, code: str | None, relative_to: datetime | None = None
+    original: str, ctx: _Context, code: str | None, relative_to: datetime | None = None
 ) -> ParsedDate | None:
-    stripped = text.strip()
+    """dateparser on a short string (its own locale data has the Arabic yeh and kaf)."""
+    stripped = original.translate(_DIGITS_ONLY).strip()
     if len(stripped) > MAX_DATEPARSER_CHARS or not any(c.isalpha() for c in stripped):
         return None  # numeric shapes are the regexes' job: dateparser would guess at them
     if relative_to is None and not _YEAR_RE.search(stripped):
@@ -554,12 +563,12 @@ def _dateparser(
         base = anchor.astimezone(ctx.zone).replace(tzinfo=None)
     try:
         result = _date_parser(code, base).get_date_data(stripped)
-        parsed = result.date_obj
+        parsed, parts = result.date_obj, tuple(getattr(result, "parts", None) or ())
     except Exception:
         return None
     if not isinstance(parsed, datetime):
         return None
-    has_time = bool(_HAS_TIME_RE.search(normalize_digits(stripped)))
+    has_time = "time" in parts or bool(_HAS_TIME_RE.search(stripped))
     explicit = parsed.tzinfo is not None
     if base is not None and not explicit and not _HAS_TIME_RE.search(stripped):
         # a relative date: "3 days ago" keeps the base's time of day, "2 hours ago" does not
@@ -569,7 +578,7 @@ def _dateparser(
     value = parsed if explicit else _localize(parsed, ctx.zone)
     if value.year <= JALALI_YEARS[-1]:
         return None  # dateparser reads 1399/02/21 as Gregorian 1399: never accept that
-    return ParsedDate(value, has_time, GREGORIAN, stripped, explicit)
+    return ParsedDate(value, has_time, GREGORIAN, original.strip(), explicit)
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -602,12 +611,12 @@ def parse_date(
         whole = _whole(norm, original, ctx)
         if whole is not None:
             return whole
-        for _, _, parsed in _scan(norm, original, ctx):
+        shapes: list[str] = []
+        for _, _, parsed in _scan(norm, original, ctx, shapes):
             return parsed
-        if ctx.table is _month_table(None) or "ی" not in norm:
-            norm = original.translate(_DIGITS_ONLY)  # dateparser knows Arabic spellings
-        code = _language_code(language)
-        return _dateparser(norm, ctx, code, relative_to)
+        if shapes:
+            return None  # a date we can read but which does not exist (February 30)
+        return _dateparser(original, ctx, _language_code(language), relative_to)
     except Exception:  # pragma: no cover - a last guard: the contract is "never raises"
         return None
 
