@@ -92,7 +92,7 @@ def test_all_feed_round_trips_every_field() -> None:
     assert entries[entry_id(arts[2].canonical_url)].published == "2025-07-02T08:30:00-05:00"
     # newest first by published, else first seen (article 3: 2025-07-02 13:30 UTC)
     order = [e.id for e in parsed.entries]
-    by_date = sorted(expected, key=lambda a: (a.published or a.first_seen), reverse=True)
+    by_date = sorted(expected, key=lambda a: a.published or a.first_seen, reverse=True)
     assert order == [entry_id(a.canonical_url) for a in by_date]
     assert order[0] == entry_id(arts[2].canonical_url)
 

@@ -176,6 +176,17 @@ def test_keyword_filter_is_case_insensitive_whole_word(tmp_path: Path) -> None:
     }
 
 
+def test_keyword_filter_finds_old_matches_beyond_the_first_window(tmp_path: Path) -> None:
+    # max_entries=2: the first window is 4 newest articles; the matches are the two oldest.
+    arts = [article(i, tags=()) for i in range(1, 21)]
+    arts[0] = replace(arts[0], title="Nuclear talks")
+    arts[1] = replace(arts[1], summary="On nuclear power.")
+    report = build_all(MemoryArticles(arts), config(str(tmp_path), max_entries=2), now=NOW)
+    assert {f.key: f.entries for f in report.feeds}["nuclear"] == 2
+    parsed = check_feed((tmp_path / "filtered" / "nuclear.atom").read_bytes())
+    assert [e.id for e in parsed.entries] == [entry_id(arts[1].url), entry_id(arts[0].url)]
+
+
 def test_max_entries_limits_every_feed(tmp_path: Path) -> None:
     many = [article(i, tags=("iran",)) for i in range(1, 31)]
     report = build_all(MemoryArticles(many), config(str(tmp_path), max_entries=7), now=NOW)
