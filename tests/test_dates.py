@@ -132,6 +132,15 @@ MONTH_NAMES: list[Case] = [
         False,
     ),
     (
+        "le 5 novembre 2021 à 10h30",
+        {"language": "fr", "timezone": "Europe/Paris"},
+        "2021-11-05T10:30:00+01:00",
+        True,
+        "gregorian",
+        False,
+    ),
+    ("5 listopada 2021 r.", {}, "2021-11-05T00:00:00+00:00", False, "gregorian", False),
+    (
         "5 de noviembre de 2021",
         {"language": "es"},
         "2021-11-05T00:00:00+00:00",
@@ -330,6 +339,24 @@ def test_time_range_is_not_an_offset() -> None:
     assert parsed is not None
     assert not parsed.explicit_offset
     assert parsed.value.isoformat() == "2025-07-09T12:00:00+00:00"
+
+
+def test_impossible_date_does_not_reach_dateparser() -> None:
+    # dateparser would "repair" it; a date we can read but that does not exist is None
+    assert parse_date("Published February 30, 2020 by staff") is None
+    assert parse_date("30 اسفند 1400") is None
+
+
+def test_dateparser_fallback_for_short_unusual_strings() -> None:
+    # shapes no regex reads, short enough for dateparser
+    for text in ("5/nov/2021", "Jul-09-2025", "November the 5th, 2021"):
+        parsed = parse_date(text, timezone=TEHRAN)
+        assert parsed is not None, text
+        assert parsed.matched == text
+        assert parsed.value.date() in (date(2021, 11, 5), date(2025, 7, 9))
+        assert parsed.value.utcoffset() == timedelta(hours=3, minutes=30)
+        assert not parsed.has_time
+    assert parse_date("Sometime in the spring of 2021, 3 weeks in") is None
 
 
 def test_unknown_timezone_and_language_fall_back() -> None:

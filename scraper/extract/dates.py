@@ -555,8 +555,10 @@ def _dateparser(
     stripped = original.translate(_DIGITS_ONLY).strip()
     if len(stripped) > MAX_DATEPARSER_CHARS or not any(c.isalpha() for c in stripped):
         return None  # numeric shapes are the regexes' job: dateparser would guess at them
-    if relative_to is None and not _YEAR_RE.search(stripped):
-        return None  # an absolute date has a year: spares dateparser's language detection
+    if relative_to is None and (
+        not _YEAR_RE.search(stripped) or len(_DIGITS_RE.findall(stripped)) < 2
+    ):
+        return None  # an absolute date has a day and a year: spares dateparser's detection
     base: datetime | None = None
     if relative_to is not None:
         anchor = relative_to if relative_to.tzinfo else relative_to.replace(tzinfo=UTC)
