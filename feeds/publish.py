@@ -432,7 +432,7 @@ def render_index(feeds: Sequence[FeedFile], config: Config) -> bytes:
         "</head>",
         "<body>",
         f"<h1>{title}</h1>",
-        '<p>Subscribe in any feed reader, or import <a href="../feeds.opml">feeds.opml</a>.</p>',
+        '<p>Subscribe in any feed reader, or import <a href="feeds.opml">feeds.opml</a>.</p>',
     ]
     for kind, label in _GROUPS:
         members = [f for f in feeds if f.kind == kind]
