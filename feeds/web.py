@@ -26,6 +26,7 @@ from pathlib import Path
 from threading import Lock
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -196,11 +197,14 @@ def feed_routes(output_dir: Path) -> list[BaseRoute]:
 
     async def feed_file(request: Request) -> Response:
         relative = str(request.path_params.get("path", "")) or "index.html"
-        path = _safe_path(root, relative)
-        return _serve(cache, path, request) if path is not None else _not_found()
+        return await run_in_threadpool(_lookup_and_serve, relative, request)
 
     async def opml(request: Request) -> Response:
-        path = _safe_path(root, "feeds.opml")
+        return await run_in_threadpool(_lookup_and_serve, "feeds.opml", request)
+
+    def _lookup_and_serve(relative: str, request: Request) -> Response:
+        # Disk reads and gzip run in a worker thread, off the event loop.
+        path = _safe_path(root, relative)
         return _serve(cache, path, request) if path is not None else _not_found()
 
     return [
