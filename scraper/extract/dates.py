@@ -349,6 +349,8 @@ _PATTERNS: Final = (
 )
 _HAS_TIME_RE: Final = re.compile(r"\d:\d\d")
 _DIGITS_RE: Final = re.compile(r"\d+")
+_WORTH_RE: Final = re.compile(r"\d{4}|\d[-/.]\s?\d")
+"""Every pattern needs a four-digit year or digits around a separator."""
 WINDOW_BEFORE: Final = 32
 """Characters scanned before a digit run (a month name, "Published", a weekday)."""
 WINDOW_AFTER: Final = 24
@@ -490,7 +492,7 @@ def _whole(norm: str, original: str, ctx: _Context) -> ParsedDate | None:
 def _windows(norm: str) -> list[tuple[int, int]]:
     """Stretches of text around digits: every date has one, so prose between is skipped."""
     if len(norm) <= 4 * WINDOW_BEFORE:
-        return [(0, len(norm))] if _DIGITS_RE.search(norm) else []
+        return [(0, len(norm))] if _WORTH_RE.search(norm) else []
     spans: list[tuple[int, int]] = []
     for m in _DIGITS_RE.finditer(norm):
         start, end = max(0, m.start() - WINDOW_BEFORE), min(len(norm), m.end() + WINDOW_AFTER)
@@ -504,7 +506,7 @@ def _windows(norm: str) -> list[tuple[int, int]]:
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
-    return spans
+    return [(start, end) for start, end in spans if _WORTH_RE.search(norm, start, end)]
 
 
 def _scan(
