@@ -241,7 +241,14 @@ def _zone(name: str | None) -> tzinfo:
         return UTC
 
 
+@lru_cache(maxsize=256)
 def _text_zone(text: str) -> tzinfo | None:
+    """The zone a text names: `Z`, `+0330`, `GMT+3`, `EDT`, `Europe/Berlin`; else None."""
+    if "/" in text:
+        try:
+            return ZoneInfo(text)
+        except Exception:
+            return None
     named = _NAMED_ZONES.get(text.upper() if len(text) <= 4 else text)
     if isinstance(named, str):
         return ZoneInfo(named)
@@ -273,12 +280,13 @@ _YEAR4: Final = r"(?P<y>\d{4})(?:(?!\d)|(?=\d{1,3}\s?min))"  # Heritage glues "2
 _TIME: Final = r"""
     (?P<time>
       (?:\s{0,3}(?:T|,|at|@|-|–|—|\||um|à|a\s+las|alle|ore|в|o|ساعت|الساعة|klo|kl\.?)?\s{0,3})
-      (?P<hh>\d{1,2})(?::|h|\sh\s)(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:[.,]\d{1,9})?)?(?![\d:])
+      # 10:30, 10h30, 09.30
+      (?P<hh>\d{1,2})(?::|h|\sh\s|\.(?=\d\d(?![\d.])))(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:[.,]\d{1,9})?)?(?![\d:])
       (?:\s?(?P<ampm>[aApP]\.?\s?[mM]\.?(?![^\W\d_])|ب\.?\s?ظ|ق\.?\s?ظ|بعد\s?از\s?ظهر
                     |قبل\s?از\s?ظهر|[صم](?![^\W\d_])))?
     )?
     (?(time)(?:\s?(?P<tz>Z(?![^\W\d_])|(?:(?:UTC|GMT)\s?)?[+-]\d{1,2}(?::?\d{2})?(?![\d:])
-                    |[A-Z]{1,4}(?![^\W\d_])))?)
+                    |[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?|[A-Z]{1,4}(?![^\W\d_])))?)
 """
 _FLAGS: Final = re.VERBOSE
 _SUFFIX: Final = r"(?:st|nd|rd|th|er|e|º|ª|-?го|-?е)?"
