@@ -3,7 +3,8 @@
 Two jobs, both pure:
 
 * :func:`clean_xml_text` drops what XML 1.0 cannot carry (C0 controls except TAB/LF/CR, lone
-  surrogates, U+FFFE/U+FFFF); feedgen and lxml raise on them, readers choke on them.
+  surrogates, U+FFFE/U+FFFF; feedgen and lxml raise on them) and what it discourages and
+  readers mangle (DEL, C1 controls, U+FDD0..U+FDEF).
 * :func:`sanitize_html` runs an article's ``body_html`` through ``nh3`` (ammonia) with a short
   allow-list: no script/style/iframe/form/object/embed/base/meta (their content goes too), no
   event handlers or ``style``, only ``http``/``https``/``mailto`` URLs, every relative URL
@@ -20,8 +21,12 @@ import nh3
 
 __all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "URL_SCHEMES", "clean_xml_text", "sanitize_html"]
 
-# Everything XML 1.0 (fifth edition) refuses in character data, plus lone surrogates.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# What XML 1.0 (fifth edition) refuses in character data (C0 controls but TAB/LF/CR, lone
+# surrogates, U+FFFE/U+FFFF), plus what it discourages (section 2.2) and readers mangle: DEL
+# and the C1 controls (feedparser reads U+0080 as cp1252's euro sign) and U+FDD0..U+FDEF.
+_XML_INVALID = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]"
+)
 
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 
@@ -62,7 +67,7 @@ _WS = re.compile(r"\s+")
 
 
 def clean_xml_text(text: str) -> str:
-    """``text`` without characters XML 1.0 cannot hold (controls, lone surrogates, U+FFFE/F)."""
+    """``text`` without characters XML 1.0 cannot hold or discourages (controls, surrogates)."""
     return _XML_INVALID.sub("", text)
 
 

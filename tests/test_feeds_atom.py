@@ -9,10 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree  # type: ignore[import-untyped]
 
 from feeds.atom import FeedSpec, render_feed
 from feeds.jsonfeed import JSON_FEED_VERSION, render_json_feed
 from feeds.model import EMPTY_FEED_UPDATED, entry_id
+from feeds.sanitize import clean_xml_text
 from scraper.models import StoredArticle
 from tests._feeds_helpers import NOW, article, check_feed, replace, sample_articles
 
@@ -232,3 +236,42 @@ def test_golden_files() -> None:
             spec(title="Think tanks"), arts, source_names=NAMES, source_links=LINKS, now=NOW
         ),
     )
+
+
+_ANY_TEXT = st.text(
+    alphabet=st.characters(codec=None, blacklist_categories=()), min_size=0, max_size=40
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=_ANY_TEXT,
+    author=_ANY_TEXT,
+    tag=_ANY_TEXT,
+    body=st.text(max_size=200),
+    summary=_ANY_TEXT,
+)
+def test_arbitrary_text_always_gives_a_valid_feed(
+    title: str, author: str, tag: str, body: str, summary: str
+) -> None:
+    a = article(
+        30,
+        title=title,
+        authors=(author,),
+        tags=(tag,),
+        body_html=body,
+        body_text=body,
+        summary=summary,
+    )
+    data = render(spec(), [a])
+    parsed = check_feed(data)  # feedparser: no bozo; our validator: no problem
+    assert len(parsed.entries) == 1
+    # Exact text round trip through an XML parser (feedparser "repairs" some mojibake-looking
+    # strings such as "Â¡", so exact comparison uses lxml).
+    root = etree.fromstring(data)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    expected_title = " ".join(clean_xml_text(title).split()) or a.url
+    assert root.findtext("a:entry/a:title", namespaces=ns) == expected_title
+    expected_author = " ".join(clean_xml_text(author).split()) or "IPIS"
+    assert root.findtext("a:entry/a:author/a:name", namespaces=ns) == expected_author
+    json.loads(render_json_feed(spec(), [a], source_names=NAMES, now=NOW))

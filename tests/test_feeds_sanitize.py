@@ -132,6 +132,7 @@ def test_relative_urls_denied_without_a_usable_base() -> None:
 
 def test_clean_xml_text_drops_controls_surrogates_and_nonchars() -> None:
     assert clean_xml_text("a\x00b\x07c\x0bd\x1fe\ud800f\udfffg\ufffeh\uffffi") == "abcdefghi"
+    assert clean_xml_text("x\x7fy\x80z\x9f\ufdd0!") == "xyz!"
     assert clean_xml_text("tab\tnl\ncr\r ok é 😀") == "tab\tnl\ncr\r ok é 😀"
 
 
