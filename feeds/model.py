@@ -15,13 +15,15 @@ the clock, so the same articles always give the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from threading import Lock
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -33,6 +35,7 @@ __all__ = [
     "EMPTY_FEED_UPDATED",
     "GENERATOR_NAME",
     "GENERATOR_URI",
+    "SANITIZE_CACHE",
     "SOURCE_SCHEME",
     "TAG_SCHEME",
     "EntryView",
@@ -53,6 +56,7 @@ GENERATOR_URI = "https://github.com/thinktank-digest/thinktank-digest"
 TAG_SCHEME = "tag:thinktank-digest,2025:tag"
 SOURCE_SCHEME = "tag:thinktank-digest,2025:source"
 SUMMARY_CHARS = 300
+SANITIZE_CACHE_SIZE = 8192  # entries; ~3 KB each for typical articles
 
 _WS = re.compile(r"\s+")
 
@@ -142,10 +146,46 @@ def _line(text: str | None) -> str:
     return _WS.sub(" ", clean_xml_text(text or "")).strip()
 
 
-@lru_cache(maxsize=16384)
+class _SanitizeCache:
+    """A bounded LRU of sanitised HTML keyed by a digest of the input (not the input itself).
+
+    Sanitising is pure and the costliest step of a build; the same article appears in several
+    feeds of one build and in every later build of a long-running service. Keys are 16-byte
+    BLAKE2b digests, so the cache holds only the outputs.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[bytes, str], str] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, body_html: str, base_url: str) -> str:
+        digest = hashlib.blake2b(
+            body_html.encode("utf-8", "surrogatepass"), digest_size=16
+        ).digest()
+        key = (digest, base_url)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        value = sanitize_html(body_html, base_url)
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+SANITIZE_CACHE = _SanitizeCache(SANITIZE_CACHE_SIZE)
+
+
 def _sanitized(body_html: str, base_url: str) -> str:
-    # Pure and costly; the same article appears in several feeds of one build.
-    return sanitize_html(body_html, base_url)
+    return SANITIZE_CACHE.get(body_html, base_url)
 
 
 def _text_to_html(text: str) -> str:
