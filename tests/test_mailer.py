@@ -11,7 +11,9 @@ import email
 import email.policy
 import json
 import os
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from feeds.digest import message_id_for
 from feeds.mailer import (
@@ -413,3 +416,54 @@ async def test_smtp_transport_error_classes(tmp_path: Path) -> None:
     closed = SmtpTransport(SmtpConfig(host="127.0.0.1", port=free_port(), security="none"))
     with pytest.raises(TemporaryMailError, match="connection failed"):
         await closed.send(msg, sender="a@example.org", recipient="b@example.org")
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command line)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+async def test_smtp_transport_tls_modes(tls_files: tuple[Path, Path], security: str) -> None:
+    cert, key = tls_files
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    client_ctx = ssl.create_default_context(cafile=str(cert))
+    box = Mailbox()
+    msg = email.message.EmailMessage()
+    msg["Subject"] = "over TLS"
+    msg.set_content("hello")
+    port = free_port()
+    kwargs: dict[str, Any] = (
+        {"tls_context": server_ctx, "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": server_ctx}
+    )
+    controller = Controller(box, hostname="127.0.0.1", port=port, ready_timeout=5, **kwargs)
+    controller.start()
+    try:
+        cfg = SmtpConfig(host="127.0.0.1", port=port, security=security, timeout=3)  # type: ignore[arg-type]
+        tx = SmtpTransport(cfg, tls_context=client_ctx)
+        await tx.send(msg, sender="a@example.org", recipient="b@example.org")
+        await tx.aclose()
+        # without our CA the certificate is refused: a temporary error, nothing sent
+        strict = SmtpTransport(cfg, tls_context=ssl.create_default_context())
+        with pytest.raises(TemporaryMailError):
+            await strict.send(msg, sender="a@example.org", recipient="c@example.org")
+        await strict.aclose()
+    finally:
+        controller.stop()
+    assert [r.recipients for r in box.received] == [["b@example.org"]]
+    assert box.received[0].message["Subject"] == "over TLS"
