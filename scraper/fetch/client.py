@@ -139,7 +139,15 @@ def _defragment(url: str) -> str:
 
 
 def _describe(error: httpx.TransportError) -> str:
-    detail = str(error).strip() or type(error).__name__
+    detail = str(error).strip()
+    cause: BaseException | None = error
+    while not detail and cause is not None:  # httpx often wraps the OSError without a message
+        cause = cause.__cause__ or cause.__context__
+        if isinstance(cause, OSError) and cause.strerror:
+            detail = cause.strerror
+        elif cause is not None and str(cause).strip():
+            detail = str(cause).strip()
+    detail = detail or type(error).__name__
     if isinstance(error, httpx.ConnectTimeout):
         return f"connect timeout ({detail})"
     if isinstance(error, httpx.TimeoutException):
@@ -432,7 +440,9 @@ class Fetcher:
             try:
                 ex = await self._exchange(url, headers, accept, self.config.max_bytes)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
-                return _Outcome(attempt, error=f"bad URL ({e})")
+                # httpx parses a redirect's Location even when not following it, so a
+                # ``Location: javascript:...`` surfaces here, not as a redirect.
+                return _Outcome(attempt, error=f"invalid URL or redirect target refused ({e})")
             except httpx.TransportError as e:
                 problem = _describe(e)
             except FetchError as e:  # deadline, too large, bad encoding: retrying will not help
@@ -535,10 +545,10 @@ class Fetcher:
         if response.is_stream_consumed:
             # Built in memory (httpx.MockTransport in tests): httpx already decoded it.
             decoder = BoundedDecoder(None, limit, truncate=truncate)
-            out = decoder.feed(response.content)
+            whole = decoder.feed(response.content)
             self._bytes_received += decoder.raw
-            self._bytes_decoded += len(out)
-            return out
+            self._bytes_decoded += len(whole)
+            return whole
         coding = parse_content_encoding(response.headers.get("content-encoding"))
         decoder = BoundedDecoder(coding, limit, truncate=truncate)
         length = response.headers.get("content-length", "")
@@ -567,7 +577,7 @@ class Fetcher:
                 ex = await self._exchange(current, headers, "any", ROBOTS_MAX_BYTES, robots=True)
             except (httpx.TransportError, httpx.InvalidURL, FetchError) as e:
                 detail = _describe(e) if isinstance(e, httpx.TransportError) else str(e)
-                return RobotsAnswer(None, error=f"robots.txt unreachable: {detail}")
+                return RobotsAnswer(None, error=detail)
             if ex.kind == "redirect":
                 current = urljoin(current, ex.headers["location"].strip())
                 if not _is_http(current):

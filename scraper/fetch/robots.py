@@ -78,14 +78,14 @@ def make_policy(answer: RobotsAnswer, agent: str, now: float, ttl: float) -> Rob
     """The policy an answer means under RFC 9309 (pure)."""
     status = answer.status
     if status is None or status == 429 or status >= 500:
-        why = answer.error or f"robots.txt answered HTTP {status}"
+        why = answer.error or f"HTTP {status}"
         return RobotsPolicy("disallow_all", now + min(ttl, ROBOTS_RETRY_TTL), reason=why)
     if 200 <= status < 300:
         parser = Protego.parse(answer.text)
         delay = parser.crawl_delay(agent)
         crawl_delay = min(float(delay), MAX_CRAWL_DELAY) if delay is not None else None
         return RobotsPolicy("parsed", now + ttl, parser, crawl_delay)
-    return RobotsPolicy("allow_all", now + ttl, reason=f"robots.txt answered HTTP {status}")
+    return RobotsPolicy("allow_all", now + ttl, reason=answer.error or f"HTTP {status}")
 
 
 RobotsGetter = Callable[[str], Awaitable[RobotsAnswer]]
