@@ -307,14 +307,20 @@ def main() -> None:
         t = time.perf_counter()
         first = build_all(store, config, now=NOW)
         first_s = time.perf_counter() - t
-        again = best(lambda: build_all(store, config, now=NOW), args.repeat, cold=True)
+        cold = best(lambda: build_all(store, config, now=NOW), args.repeat, cold=True)
+        warm = best(lambda: build_all(store, config, now=NOW), args.repeat)
         print(
             f"build_all (Atom + JSON + OPML + index, {len(first.feeds)} feeds): first build "
-            f"{first_s * 1000:.0f} ms ({len(first.written)} files written), rebuild with "
-            f"nothing changed {again * 1000:.0f} ms (cold sanitiser cache)"
+            f"{first_s * 1000:.0f} ms ({len(first.written)} files written); rebuild with nothing "
+            f"changed: {cold * 1000:.0f} ms in a fresh process (cold sanitiser cache, the CLI), "
+            f"{warm * 1000:.0f} ms in the long-running service (warm cache)"
         )
-        verdict = "OK" if again < 1.0 and r3 / b3 <= 2.0 else "MISSED"
-        print(f"target (full rebuild < 1 s, <= 2x lxml): {verdict}")
+        ratio = r3 / b3
+        print(
+            f"targets: full rebuild < 1 s: CLI {'OK' if cold < 1 else 'MISSED'}, service "
+            f"{'OK' if warm < 1 else 'MISSED'}; <= 2x lxml: {'OK' if ratio <= 2 else 'MISSED'} "
+            f"({ratio:.2f}x incl. sanitising, {r2 / b2:.2f}x writer only)"
+        )
 
 
 if __name__ == "__main__":
