@@ -104,6 +104,7 @@ def render_entries(
             fg.language(spec.language)
         for entry in entries:
             _add_entry(fg, entry)
+        # feedgen's own tree builder (what atom_str() serialises), so we can patch it first.
         root, doc = fg._create_atom()
         _fix_entry_links(root, entries)
         data: bytes = etree.tostring(doc, pretty_print=True, encoding="UTF-8", xml_declaration=True)

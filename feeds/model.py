@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from feeds.sanitize import clean_xml_text, sanitize_html
 from scraper.models import StoredArticle
@@ -135,6 +135,11 @@ def _aware(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None or dt.utcoffset() is None else dt
 
 
+def _iri(url: str) -> str:
+    """``url`` with the characters an IRI may not hold (space, ``<>"{}|\\^```) percent-encoded."""
+    return quote(clean_xml_text(url.strip()), safe="!#$%&'()*+,/:;=?@[]~-._") if url else url
+
+
 def _origin(url: str) -> str | None:
     """``scheme://host/`` of an absolute http(s) URL."""
     parts = urlsplit(url)
@@ -235,13 +240,13 @@ def _entry(
     original: StoredArticle | None,
 ) -> EntryView:
     source_name = _line(source_names.get(article.source_id)) or article.source_id
-    url = clean_xml_text(article.url.strip() or article.canonical_url)
+    url = _iri(article.url.strip() or article.canonical_url)
     content = _sanitized(article.body_html, url) if article.body_html.strip() else ""
     if not content:
         content = _text_to_html(article.body_text)
     related_url = related_title = None
     if original is not None:
-        related_url = clean_xml_text(original.url)
+        related_url = _iri(original.url)
         related_title = _line(original.title) or related_url
         first_source = _line(source_names.get(original.source_id)) or original.source_id
         note = (
@@ -267,9 +272,9 @@ def _entry(
         categories=tuple(categories),
         source_id=article.source_id,
         source_name=source_name,
-        source_url=source_links.get(article.source_id) or _origin(url),
+        source_url=_iri(source_links.get(article.source_id) or "") or _origin(url),
         language=_language(article.language),
-        image=clean_xml_text(article.image) if article.image else None,
+        image=_iri(article.image) if article.image else None,
         related_url=related_url,
         related_title=related_title,
     )

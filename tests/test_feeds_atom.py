@@ -193,6 +193,15 @@ def test_missing_title_and_body_html_fall_back() -> None:
     assert e.summary.startswith("First para.")
 
 
+def test_urls_with_spaces_and_non_ascii_become_valid_iris() -> None:
+    a = replace(article(12), url="https://ipis.example/a b/<x>/تحلیل?q=1 2#f")
+    parsed = check_feed(render(spec(), [a]))
+    assert parsed.entries[0].link == (
+        "https://ipis.example/a%20b/%3Cx%3E/%D8%AA%D8%AD%D9%84%DB%8C%D9%84?q=1%202#f"
+    )
+    assert parsed.entries[0].id == entry_id(a.canonical_url)
+
+
 def test_json_feed_matches_the_atom_twin() -> None:
     arts = sample_articles()
     atom = check_feed(render(spec(), arts))
