@@ -104,7 +104,7 @@ def _region(
 
 def _visible_dates(before: list[Block], after: list[Block]) -> list[str]:
     def ordered(blocks: list[Block]) -> list[str]:
-        short = [b for b in blocks if b.text and len(b.text) <= 160]
+        short = [b for b in blocks if b.text and len(b.text) <= 160 and not b.quote]
         hinted = [b.text for b in short if _DATE_HINT.search(b.hints)]
         return hinted + [b.text for b in short if not _DATE_HINT.search(b.hints)]
 

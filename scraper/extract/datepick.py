@@ -27,6 +27,15 @@ _URL_DATE = re.compile(
 )
 
 
+_UPDATED = re.compile(
+    r"\b(?:last\s+)?(?:updated|modified|edited|revised|aktualisiert|geändert|bearbeitet"
+    r"|mis\s+à\s+jour|actualizado|actualización|aggiornato|обновлено|изменено)\b"
+    r"|به[\s\u200c]*روز|ویرایش",
+    re.I,
+)
+_EMBED = re.compile(r"\(@\w+\)|pic\.twitter\.com|—\s*\w[\w\s.]*\(@")
+
+
 @dataclass(frozen=True, slots=True)
 class DateCandidate:
     """A parsed date and where it came from."""
@@ -88,8 +97,12 @@ def find_visible(
     mod = _dates()
     if mod is None:
         return None
-    for text in texts:
-        if not text or len(text) > 300:
+    for line in texts:
+        if not line or len(line) > 300 or _EMBED.search(line):
+            continue
+        # "January 19, 2020 / Updated 8 hours ago": only what comes before "updated"
+        text = _UPDATED.split(line, maxsplit=1)[0]
+        if not text.strip():
             continue
         try:
             found = mod.find_dates(text, language=language, timezone=timezone)
@@ -102,7 +115,7 @@ def find_visible(
                 ok = False
             if ok:
                 return DateCandidate(
-                    parsed.value, FieldOrigin.HEURISTIC, bool(parsed.has_time), text
+                    parsed.value, FieldOrigin.HEURISTIC, bool(parsed.has_time), line
                 )
     return None
 
@@ -135,6 +148,11 @@ def choose(
         return visible
     best = candidates[0]
     if visible is None:
+        # the same instant written twice: the publisher's local offset beats UTC
+        if best.has_time and not (best.value.utcoffset() or timedelta(0)):
+            for cand in candidates[1:]:
+                if cand.has_time and cand.value == best.value and cand.value.utcoffset():
+                    return cand
         return best
     target = visible.value.date()
     if best.value.date() == target:
@@ -145,7 +163,11 @@ def choose(
             continue
         if abs(cand.value - best.value) <= timedelta(hours=26):
             return cand
-    if best.has_time and abs(best.value.date() - target) <= timedelta(days=1):
+    if (
+        best.has_time
+        and not visible.has_time
+        and abs(best.value.date() - target) <= timedelta(days=1)
+    ):
         if timezone:
             local = best.value.astimezone(_zone(timezone))
             if local.date() == target:
@@ -160,6 +182,9 @@ def choose(
                 moved = best.value.astimezone(fixed_zone(new_off))
                 if moved.date() == target:
                     return DateCandidate(moved, best.origin, True, best.raw)
-    if best.origin is FieldOrigin.URL:
+    if best.origin is FieldOrigin.URL or VISIBLE_WINS:
         return visible
     return best
+
+
+VISIBLE_WINS = True
