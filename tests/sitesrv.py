@@ -25,6 +25,7 @@ query first, then by the path alone; routes win over the built-in endpoints belo
 ``/robots.txt``                 :attr:`robots` text (default: ``Disallow: /private/``),
                                 with :attr:`robots_status`; see :meth:`set_robots`
 ``/page/<name>``                a small HTML article page
+``/private/<name>``             the same, under the default robots.txt's ``Disallow``
 ``/hold/<name>?s=0.3``          a page answered after ``s`` seconds (concurrency tests)
 ``/cond/<name>``                ETag ``"<name>-v<N>"`` + Last-Modified; 304 to a matching
                                 ``If-None-Match`` / ``If-Modified-Since``; :meth:`bump`
@@ -647,6 +648,7 @@ def _sitemap_gz(srv: SiteServer, req: Request, rest: str, q: dict[str, str]) -> 
 _BUILTINS: dict[str, Builtin] = {
     "/robots.txt": _robots,
     "/page/*": _page,
+    "/private/*": _page,
     "/hold/*": _hold,
     "/cond/*": _cond,
     "/drip": _drip,
