@@ -470,6 +470,13 @@ def test_find_dates_dateparser_fallback_for_unusual_shapes() -> None:
     assert [iso(p) for p in found] == ["2025-07-09T14:03:00+00:00"]
 
 
+def test_extreme_years_do_not_hide_other_dates() -> None:
+    found = find_dates("December 31, 9999 23:30 and 9 July 2025", timezone="America/New_York")
+    assert [p.value.year for p in found] == [9999, 2025]
+    assert not plausible(found[0].value, now=NOW)
+    assert plausible(found[1].value, now=NOW)
+
+
 def test_find_dates_scales_to_long_text() -> None:
     filler = "Lorem ipsum dolor sit amet, 12 consectetur 345 adipiscing elit. " * 3000
     found = find_dates(filler + " Published 9 July 2025.")
@@ -655,9 +662,10 @@ def test_no_exception_on_any_text(
     style=st.integers(min_value=0, max_value=3),
     digits=st.sampled_from([FA_DIGITS, AR_DIGITS, None]),
     clock=st.none() | st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    arabic_letters=st.booleans(),
 )
 def test_jalali_round_trip(
-    day: date, style: int, digits: dict[int, str] | None, clock: Any
+    day: date, style: int, digits: dict[int, str] | None, clock: Any, arabic_letters: bool
 ) -> None:
     j = jdatetime.date.fromgregorian(date=day)
     text = [
@@ -670,6 +678,8 @@ def test_jalali_round_trip(
         text += f" - {clock.hour:02d}:{clock.minute:02d}"
     if digits is not None:
         text = text.translate(digits)
+    if arabic_letters:  # Arabic yeh and kaf, as Aryanews writes تير
+        text = text.replace("ی", "ي").replace("ک", "ك")
     parsed = parse_date(text, timezone=TEHRAN)
     assert parsed is not None, text
     assert parsed.calendar == "jalali"

@@ -268,7 +268,10 @@ def _localize(naive: datetime, zone: tzinfo) -> datetime:
     """Attach `zone`; a wall time inside a DST gap moves forward to the real one."""
     aware = naive.replace(tzinfo=zone)
     if isinstance(zone, ZoneInfo):
-        return aware.astimezone(UTC).astimezone(zone)
+        try:
+            return aware.astimezone(UTC).astimezone(zone)
+        except (OverflowError, ValueError):  # the last hours of year 9999
+            return aware
     return aware
 
 
