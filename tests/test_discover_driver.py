@@ -1,126 +1,39 @@
 """The discovery driver against a real local HTTP site, and its pure decision ``select``.
 
-The site (served on 127.0.0.1, free port, by a small ``http.server`` below) is shaped like a
-WordPress think tank: listing pages with an ``a.next`` pager, a Yoast-style sitemap index with
-an old child and a gzip child, an RSS feed, off-site links, excluded ``/events/`` URLs and a
-listing section that answers 500. The fetcher is ``scraper.fetch.Fetcher`` with spacing 0 when
-that module exists, else a plain httpx stand-in with the same ``fetch`` signature.
+The site is ``tests.sitesrv.SiteServer`` (127.0.0.1, free port; robots.txt disallows
+``/private/``), dressed here like a WordPress think tank: listing pages with an ``a.next``
+pager, a Yoast-style sitemap index with an old child and a gzip child, an RSS feed, off-site
+links, excluded ``/events/`` URLs and a listing section that answers 500. The fetcher is the
+real ``scraper.fetch.Fetcher`` with spacing 0 and no retries.
 """
 
 from __future__ import annotations
 
 import gzip
-import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-import httpx
 import pytest
 
 from scraper.config import FetchConfig, SourceConfig
-from scraper.discover import Candidate, Discovery, Fetches, discover, select
+from scraper.discover import Candidate, Discovery, discover, select
 from scraper.discover.driver import MAX_CHILD_SITEMAPS, MAX_SITEMAP_DEPTH
+from scraper.fetch import Fetcher
 from scraper.models import FetchResult, FetchStatus
-
-try:  # the real fetcher (another area); a plain stand-in below until it exists
-    from scraper.fetch import Fetcher
-except ImportError:  # pragma: no cover - depends on the state of the tree
-    Fetcher = None  # type: ignore[assignment,misc]
-
-Route = tuple[int, str, bytes]
+from tests.sitesrv import SiteServer, site_fixture  # noqa: F401  (registers ``site``)
 
 
-class Site:
-    """A tiny threaded HTTP server: ``routes[path] = (status, content type, body)``; every
-    request path is appended to ``requests``."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.requests: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.requests.append(self.path)
-                status, ctype, body = site.routes.get(self.path, (404, "text/plain", b"no"))
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def html(self, path: str, body: str, status: int = 200) -> None:
-        self.routes[path] = (status, "text/html; charset=utf-8", body.encode())
-
-    def xml(self, path: str, body: bytes, ctype: str = "application/xml") -> None:
-        self.routes[path] = (200, ctype, body)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def add_html(site: SiteServer, path: str, body: str, status: int = 200) -> None:
+    site.add(path, body, status=status)
 
 
-class PlainFetcher:
-    """Stand-in for ``scraper.fetch.Fetcher`` until it lands: one GET, no retries."""
-
-    def __init__(self) -> None:
-        self.client = httpx.AsyncClient(timeout=5)
-
-    async def fetch(
-        self, url: str, *, accept: Literal["html", "xml", "any"] = "html"
-    ) -> FetchResult:
-        r = await self.client.get(url)
-        if r.status_code != 200:
-            return FetchResult(
-                url,
-                str(r.url),
-                FetchStatus.ERROR,
-                http_status=r.status_code,
-                error=f"HTTP {r.status_code} after 1 attempts",
-            )
-        ctype = r.headers.get("content-type", "")
-        if accept == "html" and "html" not in ctype:
-            return FetchResult(url, str(r.url), FetchStatus.NOT_HTML, content_type=ctype)
-        return FetchResult(
-            url,
-            str(r.url),
-            FetchStatus.OK,
-            http_status=200,
-            content_type=ctype,
-            content=r.content,
-            text=r.text,
-        )
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
+def add_xml(site: SiteServer, path: str, body: bytes, ctype: str = "application/xml") -> None:
+    site.add(path, body, content_type=ctype)
 
 
 @pytest.fixture
-def site() -> Iterator[Site]:
-    s = Site()
-    yield s
-    s.close()
-
-
-@pytest.fixture
-async def fetcher() -> AsyncIterator[Fetches]:
-    if Fetcher is None:
-        plain = PlainFetcher()
-        yield plain
-        await plain.aclose()
-        return
+async def fetcher() -> AsyncIterator[Fetcher]:
     cfg = FetchConfig(per_host_spacing=0, retries=0, backoff_base=0, deadline=10)
     async with Fetcher(cfg) as real:
         yield real
@@ -159,9 +72,10 @@ def index(*items: tuple[str, str | None]) -> bytes:
     ).encode()
 
 
-def build_think_tank(site: Site) -> Callable[..., SourceConfig]:
-    u = site.url
-    site.html(
+def build_think_tank(site: SiteServer) -> Callable[..., SourceConfig]:
+    u = site.base
+    add_html(
+        site,
         "/analysis/",
         listing_page(
             [
@@ -173,16 +87,18 @@ def build_think_tank(site: Site) -> Callable[..., SourceConfig]:
             next_href="/analysis/page/2/",
         ),
     )
-    site.html(
+    add_html(
+        site,
         "/analysis/page/2/",
         listing_page(
             [("/research/a3/", "A three"), (f"{u}/research/a1/", "A one again")],
             next_href="/analysis/page/3/",
         ),
     )
-    site.html("/analysis/page/3/", "<h1>Internal Server Error</h1>", status=500)
-    site.html("/reports/", "<h1>Internal Server Error</h1>", status=500)
-    site.xml(
+    add_html(site, "/analysis/page/3/", "<h1>Internal Server Error</h1>", status=500)
+    add_html(site, "/reports/", "<h1>Internal Server Error</h1>", status=500)
+    add_xml(
+        site,
         "/sitemap_index.xml",
         index(
             (f"{u}/post-sitemap1.xml", "2020-01-05T00:00:00+00:00"),
@@ -190,8 +106,9 @@ def build_think_tank(site: Site) -> Callable[..., SourceConfig]:
             ("http://other.example/sitemap.xml", "2025-06-05"),
         ),
     )
-    site.xml("/post-sitemap1.xml", urlset((f"{u}/research/old1/", "2020-01-01")))
-    site.xml(
+    add_xml(site, "/post-sitemap1.xml", urlset((f"{u}/research/old1/", "2020-01-01")))
+    add_xml(
+        site,
         "/post-sitemap2.xml.gz",
         gzip.compress(
             urlset(
@@ -204,7 +121,8 @@ def build_think_tank(site: Site) -> Callable[..., SourceConfig]:
         ),
         ctype="application/x-gzip",
     )
-    site.xml(
+    add_xml(
+        site,
         "/feed/",
         f"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
       <link>{u}/</link><description>d</description>
@@ -239,15 +157,15 @@ def build_think_tank(site: Site) -> Callable[..., SourceConfig]:
     return make
 
 
-def paths(found: Discovery, site: Site) -> list[str]:
-    return [link.url.removeprefix(site.url) for link in found.links]
+def paths(found: Discovery, site: SiteServer) -> list[str]:
+    return [link.url.removeprefix(site.base) for link in found.links]
 
 
-async def test_all_ways_together(site: Site, fetcher: Fetches) -> None:
+async def test_all_ways_together(site: SiteServer, fetcher: Fetcher) -> None:
     source = build_think_tank(site)()
     known = {
-        f"{site.url}/research/k1/": datetime(2025, 1, 1, tzinfo=UTC),
-        f"{site.url}/research/k2/": datetime(2025, 1, 1, tzinfo=UTC),
+        f"{site.base}/research/k1/": datetime(2025, 1, 1, tzinfo=UTC),
+        f"{site.base}/research/k2/": datetime(2025, 1, 1, tzinfo=UTC),
     }
     found = await discover(source, fetcher, since=None, known=known)
     # newest lastmod first (feed, sitemap and merged listing+sitemap dates), undated last
@@ -268,14 +186,15 @@ async def test_all_ways_together(site: Site, fetcher: Fetches) -> None:
     assert found.listing_pages == 6
     assert len(found.errors) == 2
     assert any(
-        e.startswith(f"listing {site.url}/analysis/page/3/ : ") and "500" in e for e in found.errors
+        e.startswith(f"listing {site.base}/analysis/page/3/ : ") and "500" in e
+        for e in found.errors
     )
-    assert any(e.startswith(f"listing {site.url}/reports/ : ") for e in found.errors)
+    assert any(e.startswith(f"listing {site.base}/reports/ : ") for e in found.errors)
     assert found.blocked == 0
-    assert not any("other.example" in p for p in site.requests)
+    assert not any("other.example" in p for p in site.paths())
 
 
-async def test_since_skips_old_children_and_urls(site: Site, fetcher: Fetches) -> None:
+async def test_since_skips_old_children_and_urls(site: SiteServer, fetcher: Fetcher) -> None:
     source = build_think_tank(site)()
     found = await discover(source, fetcher, since=datetime(2025, 6, 3, tzinfo=UTC))
     assert paths(found, site) == [
@@ -285,10 +204,10 @@ async def test_since_skips_old_children_and_urls(site: Site, fetcher: Fetches) -
         "/research/s1/",
         "/research/a3/",
     ]
-    assert "/post-sitemap1.xml" not in site.requests  # child lastmod 2020 < since
+    assert "/post-sitemap1.xml" not in site.paths()  # child lastmod 2020 < since
 
 
-async def test_backfill_days_from_now(site: Site, fetcher: Fetches) -> None:
+async def test_backfill_days_from_now(site: SiteServer, fetcher: Fetcher) -> None:
     source = build_think_tank(site)(backfill_days=3)
     found = await discover(source, fetcher, since=None, now=datetime(2025, 6, 6, tzinfo=UTC))
     assert paths(found, site) == [
@@ -300,46 +219,46 @@ async def test_backfill_days_from_now(site: Site, fetcher: Fetches) -> None:
     ]
 
 
-async def test_max_articles_and_max_pages(site: Site, fetcher: Fetches) -> None:
+async def test_max_articles_and_max_pages(site: SiteServer, fetcher: Fetcher) -> None:
     source = build_think_tank(site)(max_articles=3)
     found = await discover(source, fetcher, since=None, max_pages=1)
     assert paths(found, site) == ["/research/f1/", "/research/a1/", "/research/k2/"]
-    assert "/analysis/page/2/" not in site.requests
-    assert not any(e.startswith(f"listing {site.url}/analysis/page/3/") for e in found.errors)
+    assert "/analysis/page/2/" not in site.paths()
+    assert not any(e.startswith(f"listing {site.base}/analysis/page/3/") for e in found.errors)
 
 
-async def test_known_listing_page_stops_pagination(site: Site, fetcher: Fetches) -> None:
+async def test_known_listing_page_stops_pagination(site: SiteServer, fetcher: Fetcher) -> None:
     make = build_think_tank(site)
     source = make(sitemaps=[], feeds=[])
     known: dict[str, datetime | None] = {
-        f"{site.url}/research/a1/": None,
-        f"{site.url}/research/a2/": None,
+        f"{site.base}/research/a1/": None,
+        f"{site.base}/research/a2/": None,
     }
     found = await discover(source, fetcher, since=None, known=known)
     assert found.links == ()  # the only new link (a3) is on page 2, never read
-    assert "/analysis/page/2/" not in site.requests
+    assert "/analysis/page/2/" not in site.paths()
     assert found.listing_pages == 1
 
 
-async def test_feed_yields_when_every_listing_fails(site: Site, fetcher: Fetches) -> None:
+async def test_feed_yields_when_every_listing_fails(site: SiteServer, fetcher: Fetcher) -> None:
     make = build_think_tank(site)
     source = make(
-        listing={"start_urls": [f"{site.url}/reports/"], "link_pattern": "/research/"},
-        sitemaps=[f"{site.url}/missing-sitemap.xml"],
+        listing={"start_urls": [f"{site.base}/reports/"], "link_pattern": "/research/"},
+        sitemaps=[f"{site.base}/missing-sitemap.xml"],
     )
     found = await discover(source, fetcher, since=None)
     assert paths(found, site) == ["/research/f1/", "/research/a2/"]
     assert len(found.errors) == 2
-    assert found.errors[0].startswith(f"listing {site.url}/reports/ : ")
-    assert found.errors[1].startswith(f"sitemap {site.url}/missing-sitemap.xml : ")
+    assert found.errors[0].startswith(f"listing {site.base}/reports/ : ")
+    assert found.errors[1].startswith(f"sitemap {site.base}/missing-sitemap.xml : ")
     assert "404" in found.errors[1]
 
 
-async def test_template_pagination_ends_quietly_on_404(site: Site, fetcher: Fetches) -> None:
-    u = site.url
-    site.html("/topics/", listing_page([("/r/t1", "1")]))
-    site.html("/topics/?page=2", listing_page([("/r/t2", "2")]))
-    site.html("/topics/?page=3", listing_page([("/r/t3", "3"), ("/r/t2", "2")]))
+async def test_template_pagination_ends_quietly_on_404(site: SiteServer, fetcher: Fetcher) -> None:
+    u = site.base
+    add_html(site, "/topics/", listing_page([("/r/t1", "1")]))
+    add_html(site, "/topics/page/2/", listing_page([("/r/t2", "2")]))
+    add_html(site, "/topics/page/3/", listing_page([("/r/t3", "3"), ("/r/t2", "2")]))
     source = SourceConfig(
         id="tpl",
         name="Tpl",
@@ -347,7 +266,7 @@ async def test_template_pagination_ends_quietly_on_404(site: Site, fetcher: Fetc
         listing={
             "start_urls": [f"{u}/topics/"],
             "link_pattern": r"/r/t\d$",
-            "page_template": f"{u}/topics/?page={{page}}",
+            "page_template": f"{u}/topics/page/{{page}}/",
             "max_pages": 10,
         },
     )
@@ -355,15 +274,17 @@ async def test_template_pagination_ends_quietly_on_404(site: Site, fetcher: Fetc
     assert paths(found, site) == ["/r/t1", "/r/t2", "/r/t3"]
     assert found.errors == ()
     assert found.listing_pages == 3
-    assert site.requests.count("/topics/?page=4") == 1
-    assert "/topics/?page=5" not in site.requests
+    assert site.paths().count("/topics/page/4/") == 1
+    assert "/topics/page/5/" not in site.paths()
 
 
-async def test_broken_sitemap_and_feed_are_errors_not_crashes(site: Site, fetcher: Fetches) -> None:
-    u = site.url
-    site.xml("/sitemap.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><urlset/>')
-    site.xml("/feed/", b"<html><body>not a feed</body></html>", ctype="text/xml")
-    site.xml("/s2.xml", urlset((f"{u}/research/ok/", None)))
+async def test_broken_sitemap_and_feed_are_errors_not_crashes(
+    site: SiteServer, fetcher: Fetcher
+) -> None:
+    u = site.base
+    add_xml(site, "/sitemap.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><urlset/>')
+    add_xml(site, "/feed/", b"<html><body>not a feed</body></html>", ctype="text/xml")
+    add_xml(site, "/s2.xml", urlset((f"{u}/research/ok/", None)))
     source = SourceConfig(
         id="b",
         name="B",
@@ -379,31 +300,33 @@ async def test_broken_sitemap_and_feed_are_errors_not_crashes(site: Site, fetche
     ]
 
 
-async def test_sitemap_index_depth_is_bounded(site: Site, fetcher: Fetches) -> None:
-    u = site.url
+async def test_sitemap_index_depth_is_bounded(site: SiteServer, fetcher: Fetcher) -> None:
+    u = site.base
     for d in range(6):
-        site.xml(f"/deep/{d}.xml", index((f"{u}/deep/{d + 1}.xml", None)))
+        add_xml(site, f"/deep/{d}.xml", index((f"{u}/deep/{d + 1}.xml", None)))
     source = SourceConfig(id="d", name="D", homepage=f"{u}/", sitemaps=[f"{u}/deep/0.xml"])
     found = await discover(source, fetcher, since=None)
-    deep = [p for p in site.requests if p.startswith("/deep/")]
+    deep = [p for p in site.paths() if p.startswith("/deep/")]
     assert deep == [f"/deep/{d}.xml" for d in range(MAX_SITEMAP_DEPTH + 1)]
     assert found.links == () and found.errors == ()
 
 
-async def test_child_sitemaps_are_bounded_newest_first(site: Site, fetcher: Fetches) -> None:
-    u = site.url
+async def test_child_sitemaps_are_bounded_newest_first(site: SiteServer, fetcher: Fetcher) -> None:
+    u = site.base
     n = MAX_CHILD_SITEMAPS + 10
     # listed oldest first (as WordPress does); the newest must be the ones read
-    site.xml(
-        "/wide.xml", index(*((f"{u}/w/{i}.xml", f"2025-01-01T00:{i:02d}:00Z") for i in range(n)))
+    add_xml(
+        site,
+        "/wide.xml",
+        index(*((f"{u}/w/{i}.xml", f"2025-01-01T00:{i:02d}:00Z") for i in range(n))),
     )
     for i in range(n):
-        site.xml(f"/w/{i}.xml", urlset((f"{u}/research/w{i}", None)))
+        add_xml(site, f"/w/{i}.xml", urlset((f"{u}/research/w{i}", None)))
     source = SourceConfig(
         id="w", name="W", homepage=f"{u}/", max_articles=1000, sitemaps=[f"{u}/wide.xml"]
     )
     found = await discover(source, fetcher, since=None)
-    wide = [p for p in site.requests if p.startswith("/w/")]
+    wide = [p for p in site.paths() if p.startswith("/w/")]
     assert wide == [f"/w/{i}.xml" for i in reversed(range(10, n))]
     assert len(found.links) == MAX_CHILD_SITEMAPS
     assert found.listing_pages == MAX_CHILD_SITEMAPS + 1
@@ -494,11 +417,13 @@ def test_select_merges_filters_known_and_caps() -> None:
     assert [lk.url.removeprefix(h) for lk in since] == ["/p/4", "/p/1", "/p/6", "/p/7"]
 
 
-async def test_start_page_without_links_is_reported(site: Site, fetcher: Fetches) -> None:
-    u = site.url
-    site.html("/redesigned/", "<html><body><div class='new-card'><a href='/r/1'>1</a></div>")
-    site.xml(
-        "/feed/", b'<rss version="2.0"><channel><item><link>/r/2</link></item></channel></rss>'
+async def test_start_page_without_links_is_reported(site: SiteServer, fetcher: Fetcher) -> None:
+    u = site.base
+    add_html(site, "/redesigned/", "<html><body><div class='new-card'><a href='/r/1'>1</a></div>")
+    add_xml(
+        site,
+        "/feed/",
+        b'<rss version="2.0"><channel><item><link>/r/2</link></item></channel></rss>',
     )
     source = SourceConfig(
         id="r",
@@ -512,4 +437,31 @@ async def test_start_page_without_links_is_reported(site: Site, fetcher: Fetches
     assert found.errors == (
         f"listing {u}/redesigned/ : no article links matched (check the selectors)",
     )
+    assert found.listing_pages == 2
+
+
+async def test_robots_disallowed_and_challenge_listing_with_stock_feed_and_sitemap(
+    site: SiteServer, fetcher: Fetcher
+) -> None:
+    u = site.base
+    source = SourceConfig(
+        id="stock",
+        name="Stock",
+        homepage=f"{u}/",
+        listing={
+            "start_urls": [f"{u}/private/list", f"{u}/cf-challenge"],
+            "link_pattern": "/page/",
+        },
+        sitemaps=[f"{u}/sitemap.xml.gz"],
+        feeds=[f"{u}/feed.xml"],
+    )
+    found = await discover(source, fetcher, since=None)
+    # feed and gzip sitemap list the same three items: merged, newest first
+    assert paths(found, site) == ["/page/item-3", "/page/item-2", "/page/item-1"]
+    assert found.links[0].found_via == "feed" and found.links[0].title == "Item 3"
+    assert found.links[0].lastmod == datetime(2025, 7, 3, 10, tzinfo=UTC)  # feed's, newer
+    assert found.blocked == 1 and found.disallowed == 1
+    assert found.errors[0] == f"listing {u}/private/list : disallowed by robots.txt"
+    assert found.errors[1].startswith(f"listing {u}/cf-challenge : blocked")
+    assert "/private/list" not in site.paths()
     assert found.listing_pages == 2
