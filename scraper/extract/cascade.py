@@ -42,6 +42,7 @@ _DEK_HINT = re.compile(
     r"|teaser|abstract|description|deck|strapline|kicker-text|summary)[\w-]*\b"
 )
 _DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|details")
+_WIDGET_HINT = re.compile(r"comment|related|footer|sidebar|widget|recent|popular|archive|calendar")
 _LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
 _MAX_CHARS = 20_000_000
 
@@ -267,6 +268,21 @@ def run(
             add(raw, FieldOrigin.META)
     for raw in meta.time_datetimes[:3]:
         add(raw, FieldOrigin.META)
+    if visible is None and not cands:
+        # no metadata and nothing under the headline: date-classed lines anywhere, then the
+        # short lines at the edges of the body
+        hinted = [
+            b.text
+            for b in all_blocks
+            if b.text
+            and len(b.text) <= 160
+            and _DATE_HINT.search(b.hints)
+            and not _WIDGET_HINT.search(b.hints)
+        ]
+        edges = [b.text for b in body_blocks[:4] + body_blocks[-4:] if len(b.text) <= 120]
+        visible = datepick.find_visible(
+            hinted[:30] + edges, language=page_lang, timezone=timezone, now=now
+        )
     url_date = datepick.date_from_url(url, timezone, now)
     if url_date is not None:
         cands.append(url_date)

@@ -348,6 +348,15 @@ _PATTERNS: Final = (
             rf"(?:(?P<tz>[A-Z]{{2,5}})\s+)?(?P<y>\d{{4}})(?!\d))"
         ),
     ),
+    # RFC 822 with a two-digit year: Wed, 02 Oct 02 08:00:00 EST (a time is required)
+    (
+        "dmy",
+        re.compile(
+            rf"(?<![\w.])(?P<date>(?P<d>\d{{1,2}})\s(?P<mon>[A-Z][a-z]{{2}})\s(?P<y>\d{{2}}))"
+            rf"(?=\s\d\d?:\d\d){_TIME}",
+            _FLAGS,
+        ),
+    ),
     # 2021. november 5.
     (
         "ymon",
@@ -413,8 +422,14 @@ def _ymd(kind: str, m: re.Match[str], ctx: _Context) -> tuple[int, int, int, str
         short = len(raw) == 2 and len(g["a"] + g["b"]) != 4
         if short and (g["s"] == "-" or dotted) and not (dotted and ctx.order == "dmy"):
             return None  # "3.10.12" is a version number; German "8.5.12" is a date
-        if len(raw) == 2 and ctx.prefer_jalali and (a > 31 or b <= 12):
-            return _two_digit_year(a, True), b, int(raw), JALALI
+        if len(raw) == 2 and ctx.prefer_jalali:  # Persian pages: yy/mm/dd, else dd/mm/yy
+            for year, day in (
+                (_two_digit_year(a, True), int(raw)),
+                (_two_digit_year(int(raw), True), a),
+            ):
+                if _to_gregorian(year, b, day, JALALI) is not None:
+                    return year, b, day, JALALI
+            return None
         year = int(raw) if len(raw) == 4 else _two_digit_year(int(raw), False)
         month_first = year not in JALALI_YEARS and (
             ctx.order == "mdy" or (ctx.order == "auto" and not dotted)
@@ -426,7 +441,7 @@ def _ymd(kind: str, m: re.Match[str], ctx: _Context) -> tuple[int, int, int, str
     found = _lookup(ctx.table, g["mon"])
     if found is None:
         return None
-    year = int(g["y"])
+    year = int(g["y"]) if len(g["y"]) == 4 else _two_digit_year(int(g["y"]), False)
     month, calendar = found
     if calendar == JALALI and year not in JALALI_YEARS:
         return None
