@@ -14,7 +14,6 @@ sitemap (one URL per line) is read too.
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from xml.etree.ElementTree import Element, ParseError
@@ -24,12 +23,13 @@ from defusedxml.ElementTree import fromstring
 
 from scraper.discover._types import DiscoveryError
 from scraper.discover.listing import absolute_url
+from scraper.errors import FetchError, TooLargeError
+from scraper.fetch.decode import gunzip_capped as _bounded_gunzip
 
 __all__ = ["DEFAULT_MAX_BYTES", "Sitemap", "gunzip_capped", "parse_sitemap", "parse_w3c_datetime"]
 
 DEFAULT_MAX_BYTES = 50_000_000  # the sitemap protocol's limit for one uncompressed file
 _GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1 << 16
 
 _W3C = re.compile(
     r"""^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})
@@ -92,24 +92,14 @@ def _offset(tz: str | None) -> timezone:
 
 def gunzip_capped(data: bytes, max_bytes: int) -> bytes:
     """Inflate gzip ``data`` (several members too) without ever holding more than
-    ``max_bytes`` of output; :class:`DiscoveryError` when it is bigger or corrupt."""
-    out = bytearray()
-    rest = data
+    ``max_bytes`` of output (the fetcher's bounded decoder); :class:`DiscoveryError` when it is
+    bigger, corrupt or truncated."""
     try:
-        while rest[:2] == _GZIP_MAGIC:
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            pending = rest
-            while pending and not inflater.eof:
-                out += inflater.decompress(pending, max_bytes + 1 - len(out))
-                if len(out) > max_bytes:
-                    raise DiscoveryError(f"gzip body inflates beyond {max_bytes} bytes; refused")
-                pending = inflater.unconsumed_tail
-            if not inflater.eof:
-                raise DiscoveryError("truncated gzip body")
-            rest = inflater.unused_data.lstrip(b"\0")
-    except zlib.error as e:
+        return _bounded_gunzip(data, max_bytes)
+    except TooLargeError as e:
+        raise DiscoveryError(f"gzip body inflates beyond {max_bytes} bytes; refused") from e
+    except FetchError as e:
         raise DiscoveryError(f"corrupt gzip body ({e})") from e
-    return bytes(out)
 
 
 def _local(tag: object) -> str:
