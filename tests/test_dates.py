@@ -84,6 +84,8 @@ ISO_AND_RFC: list[Case] = [
     ("Tue, 09 Jul 2025 14:03:00 GMT", {}, "2025-07-09T14:03:00+00:00", True, "gregorian", True),
     ("Wed, 02 Oct 2002 08:00:00 EST", {}, "2002-10-02T08:00:00-05:00", True, "gregorian", True),
     ("Wed, 02 Oct 2002 15:00:00 +0200", {}, "2002-10-02T15:00:00+02:00", True, "gregorian", True),
+    ("Wed, 02 Oct 02 08:00:00 EST", {}, "2002-10-02T08:00:00-05:00", True, "gregorian", True),
+    ("Sat, 13 Jul 19 22:05:00 GMT", {}, "2019-07-13T22:05:00+00:00", True, "gregorian", True),
     ("Tue Jul  9 14:03:00 2025", {}, "2025-07-09T14:03:00+00:00", True, "gregorian", False),
 ]
 
@@ -267,6 +269,7 @@ JALALI: list[Case] = [
     ("18 Tir 1404", {}, "2025-07-09T00:00:00+00:00", False, "jalali", False),
     ("99/02/21", {"prefer_jalali": True}, "2020-05-10T00:00:00+00:00", False, "jalali", False),
     ("۹۹/۰۲/۲۱", {"language": "fa"}, "2020-05-10T00:00:00+00:00", False, "jalali", False),
+    ("21/02/99", {"prefer_jalali": True}, "2020-05-10T00:00:00+00:00", False, "jalali", False),
 ]
 
 
@@ -306,6 +309,7 @@ def test_parse_date(case: Case) -> None:
         ("3.10.12", {}),  # a version number
         ("3.10.12", {"language": "en"}),
         ("1-2-24", {"language": "de"}),
+        ("13 Jul 19", {}),  # two-digit year without a time: not RFC 822, too ambiguous
         ("12 out of 2021", {}),
         ("9 July 1399", {}),  # Gregorian month name with a Jalali-range year
         ("18 تیر 2025", {}),  # Jalali month with a Gregorian year

@@ -369,8 +369,8 @@ _PATTERNS: Final = (
 )
 _HAS_TIME_RE: Final = re.compile(r"\d:\d\d")
 _DIGITS_RE: Final = re.compile(r"\d+")
-_WORTH_RE: Final = re.compile(r"\d{4}|\d[-/.]\s?\d")
-"""Every pattern needs a four-digit year or digits around a separator."""
+_WORTH_RE: Final = re.compile(r"\d{4}|\d[-/.]\s?\d|[A-Z][a-z]{2}\s\d\d\s\d")
+"""Every pattern needs a four-digit year, digits around a separator or RFC 822's "Oct 02 0"."""
 WINDOW_BEFORE: Final = 32
 """Characters scanned before a digit run (a month name, "Published", a weekday)."""
 WINDOW_AFTER: Final = 24
