@@ -451,5 +451,5 @@ def build_message(
     msg["Precedence"] = "bulk"
     msg["X-Digest-Period"] = period
     msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="base64")
     return msg
