@@ -116,6 +116,13 @@ def test_base_href_wins_over_page_url() -> None:
     assert page.links == ("https://cdn.example.org/x/p/1",)
 
 
+def test_scheme_and_host_lower_cased_path_kept() -> None:
+    html = '<a class=i href="HTTPS://WWW.Example.ORG/Research/A?Q=1#top">a</a>'
+    html += '<a class=i href="https://www.example.org/Research/A?Q=1">dup</a>'
+    page = links_from_listing(html, PAGE, listing(link_selector="a.i"))
+    assert page.links == ("https://www.example.org/Research/A?Q=1",)
+
+
 def test_next_by_anchor_selector() -> None:
     page = links_from_listing(
         LISTING_HTML, PAGE, listing(link_selector="article.card", next_selector="a.next")

@@ -46,7 +46,8 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def absolute_url(href: str | None, base: str) -> str | None:
-    """``href`` resolved against ``base``, without fragment; ``None`` unless http(s)."""
+    """``href`` resolved against ``base``, without fragment, scheme and host in lower case;
+    ``None`` unless http(s)."""
     if not href:
         return None
     href = href.strip()
@@ -59,6 +60,9 @@ def absolute_url(href: str | None, base: str) -> str | None:
         return None
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         return None
+    netloc = parts.netloc.lower() if "@" not in parts.netloc else parts.netloc
+    if netloc != parts.netloc or not url.startswith(parts.scheme):
+        url = parts._replace(scheme=parts.scheme, netloc=netloc).geturl()
     return url
 
 
