@@ -498,7 +498,7 @@ def _drip(srv: SiteServer, req: Request, rest: str, q: dict[str, str]) -> Respon
 
 def _huge(srv: SiteServer, req: Request, rest: str, q: dict[str, str]) -> Response:
     mb = int(q.get("mb", "50"))
-    block = (b"<p>" + b"filler " * 145 + b"</p>\n")[:1024]
+    block = (b"<p>" + b"filler " * 146)[:1019] + b"</p>\n"  # 1 KiB
     chunk = block * 64  # 64 KiB
     n = mb * 16
     return Response(
