@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
@@ -95,9 +95,7 @@ class _Tally:
     with_author: int = 0
     with_date: int = 0
     with_body: int = 0
-
-    def __post_init__(self) -> None:
-        self.messages: list[str] = []
+    messages: list[str] = field(default_factory=list)
 
     def error(self, message: str) -> None:
         self.errors += 1
@@ -197,6 +195,7 @@ class _SourceRun:
         self.tally.listing_pages = found.listing_pages
         self.tally.links_found = len(found.links)
         self.tally.blocked += found.blocked
+        self.tally.disallowed += found.disallowed
         for message in found.errors:
             self.tally.error(message)
         self.progress.links_found(self.source.id, len(found.links))

@@ -51,9 +51,7 @@ class RichProgress:
         self._progress.__exit__(exc_type, exc, tb)
 
     def source_started(self, source_id: str) -> None:
-        self._tasks[source_id] = self._progress.add_task(
-            source_id, total=None, note="discovering"
-        )
+        self._tasks[source_id] = self._progress.add_task(source_id, total=None, note="discovering")
 
     def links_found(self, source_id: str, count: int) -> None:
         self._progress.update(self._tasks[source_id], total=count, note="fetching")
