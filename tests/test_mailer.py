@@ -44,7 +44,7 @@ from tests._smtp_helpers import Mailbox, free_port, smtp_server, wait_for
 PERIOD = "2025-W28"  # Mon 7 Jul .. Sun 13 Jul 2025, Europe/Berlin
 NOW = datetime(2025, 7, 14, 7, 30, tzinfo=UTC)  # Monday 09:30 Berlin: W28 is due
 ROOT = Path(__file__).resolve().parent.parent
-SUBSCRIBERS = [
+SUBSCRIBERS: list[dict[str, Any]] = [
     {"email": "ann@example.org", "name": "Ann"},
     {"email": "bob@example.org", "name": "Bob", "sources": ["csis"]},
     {"email": "cy@example.org", "keywords": ["uranium"]},
@@ -204,6 +204,8 @@ async def test_dropped_or_silent_server_leaves_pending_retry(
     box = Mailbox(drop_after_data=1) if mode == "drop" else Mailbox(hang_after_data=True)
     with smtp_server(box) as port:
         config = make_config(tmp_path, port=port)
+        smtp = config.smtp.model_copy(update={"timeout": 0.5})  # type: ignore[union-attr]
+        config = config.model_copy(update={"smtp": smtp})
         t0 = time.monotonic()
         results = await send_due(store, config, now=NOW, period=PERIOD)
         elapsed = time.monotonic() - t0
@@ -212,7 +214,7 @@ async def test_dropped_or_silent_server_leaves_pending_retry(
         assert first.next_try is not None
         if mode == "hang":
             assert "timed out" in (first.error or "")
-            assert elapsed < 8  # 1 s client timeout per try, the batch stops after 3
+            assert elapsed < 5  # 0.5 s client timeout per try, the batch stops after 3
             assert {r.state for r in results} == {"pending"}
         else:
             assert {r.state for r in results[1:]} == {"sent"}
@@ -329,7 +331,7 @@ async def test_outbox_is_the_default_transport(
     # a re-send of the same message replaces its file instead of adding one
     await OutboxTransport(tmp_path / "outbox").send(
         ann, sender="x@y.org", recipient="ann@example.org"
-    )  # type: ignore[arg-type]
+    )
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
 
 
@@ -454,7 +456,9 @@ async def test_smtp_transport_tls_modes(tls_files: tuple[Path, Path], security: 
     controller = Controller(box, hostname="127.0.0.1", port=port, ready_timeout=5, **kwargs)
     controller.start()
     try:
-        cfg = SmtpConfig(host="127.0.0.1", port=port, security=security, timeout=3)  # type: ignore[arg-type]
+        cfg = SmtpConfig.model_validate(
+            {"host": "127.0.0.1", "port": port, "security": security, "timeout": 3}
+        )
         tx = SmtpTransport(cfg, tls_context=client_ctx)
         await tx.send(msg, sender="a@example.org", recipient="b@example.org")
         await tx.aclose()
