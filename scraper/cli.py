@@ -29,7 +29,8 @@ from scraper.models import Article, SourceReport
 
 __all__ = ["cli", "main"]
 
-out = Console(soft_wrap=True)
+# Tables keep their columns when piped (rich would squeeze them into 80 columns).
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -193,19 +194,28 @@ def _report_dict(report: SourceReport) -> dict[str, Any]:
 
 
 def _report_table(reports: Sequence[SourceReport]) -> Table:
-    table = Table(title="Scrape summary", show_lines=False)
+    table = Table(title="Scrape summary")
     table.add_column("source")
     for title, _ in _REPORT_COLUMNS:
         table.add_column(title, justify="right")
-    table.add_column("first error", overflow="fold", max_width=60)
     for r in reports:
         values = [str(getattr(r, attr)) for _, attr in _REPORT_COLUMNS]
-        first = r.error_messages[0] if r.error_messages else ""
-        table.add_row(r.source_id, *values, first, style=None if r.ok else "red")
+        table.add_row(r.source_id, *values, style=None if r.ok else "red")
     totals = [str(sum(getattr(r, attr) for r in reports)) for _, attr in _REPORT_COLUMNS]
     table.add_section()
-    table.add_row("total", *totals, "", style="bold")
+    table.add_row("total", *totals, style="bold")
     return table
+
+
+def _print_problems(reports: Sequence[SourceReport], per_source: int = 3) -> None:
+    """The first problems of each source, one line each, below the table."""
+    lines = [
+        f"{r.source_id}: {message}" for r in reports for message in r.error_messages[:per_source]
+    ]
+    if lines:
+        out.print("[bold]problems[/bold] (first of each source; --json has them all):")
+        for line in lines:
+            out.print(f"  {line}", markup=False, highlight=False)
 
 
 def _open_store(config: Config) -> Any:
@@ -268,6 +278,7 @@ def scrape(
             _print_json({"sources": [_report_dict(r) for r in reports], "feeds": feeds_note})
         else:
             out.print(_report_table(reports))
+            _print_problems(reports)
             if feeds_note:
                 out.print(feeds_note, highlight=False)
 

@@ -162,7 +162,7 @@ class _Run:
             detail = f"blocked ({result.error or 'challenge page'})"
         elif status is FetchStatus.DISALLOWED:
             self.disallowed += 1
-            detail = "disallowed by robots.txt"
+            detail = result.error or "disallowed by robots.txt"
         elif status is FetchStatus.NOT_HTML:
             detail = f"not HTML ({result.content_type or 'unknown type'})"
         elif result.error:
