@@ -10,9 +10,11 @@ The hash answers "did the article's content change?", so it must ignore what is 
   one space; leading and trailing whitespace dropped. A re-wrapped or re-indented page hashes
   the same.
 * Volatile counters that pages embed in the body text are masked, so a page that shows
-  "view 54" today and "view 61" tomorrow does not churn: view/read/comment/share counters in
-  English and Persian, time-of-day stamps (``10:32``, ``10:32:05``) and relative ages
-  ("3 hours ago"). Dates and every other number stay: correcting "189,000 jobs" is a change.
+  "view 54" today and "view 61" tomorrow does not churn: view/visit counters ("view 54",
+  "1,204 views", Persian "بازدید: ۵۴"), labelled counters ("Comments: 3", "Shares: 12"),
+  "read 5 times", time-of-day stamps (``10:32``, ``10:32:05 pm``) and relative ages ("3 hours
+  ago"). Dates and every other number stay: correcting "189,000 jobs" or "10,000 shares" is a
+  change.
 
 What still churns (a rotating "related articles" block the extractor let through) is bounded by
 the churn cap in :func:`scraper.dedup.decide`.
@@ -46,13 +48,16 @@ _TYPOGRAPHY = str.maketrans(
     }
 )  # fmt: skip
 _WHITESPACE = re.compile(r"\s+")
+_NUMBER = r"\d+(?:[,.]\d+)*"
 _COUNTERS = re.compile(
-    r"""
-    \b(?:views?|visits?|reads?|hits?|comments?|shares?|likes?)\s*[:：]?\s*\d[\d,.]*
-  | \b\d[\d,.]*\s*(?:views?|visits?|reads?|times|hits|comments?|shares?|likes?)\b
-  | (?:بازدید|تعداد\s+بازدید|نظر|دیدگاه)\s*[:：]?\s*\d[\d,.]*
-  | \d[\d,.]*\s*(?:بازدید|نظر|دیدگاه)
-  | \b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?\b
+    rf"""
+    \b(?:views?|visits?|visitors?)\s*[:：]?\s*{_NUMBER}
+  | \b(?:comments?|shares?|likes?|reads?|hits)\s*[:：]\s*{_NUMBER}
+  | \b{_NUMBER}\s*(?:views?|visits?|visitors?|comments?)\b
+  | \bread\s+{_NUMBER}\s+times\b
+  | (?:تعداد\s+بازدید|بازدید|نظرات|نظر|دیدگاه)\s*[:：]?\s*{_NUMBER}
+  | {_NUMBER}\s*(?:بازدید|نظر|دیدگاه)
+  | \b\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[ap]\.?m\.?)?(?!\w)
   | \b\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b
     """,
     re.VERBOSE,
