@@ -65,8 +65,16 @@ def _item(entry: EntryView) -> dict[str, Any]:
     return item
 
 
-def render_json_entries(spec: FeedSpec, entries: Sequence[EntryView]) -> bytes:
-    """The JSON Feed document of already prepared entries."""
+def render_json_entries(
+    spec: FeedSpec,
+    entries: Sequence[EntryView],
+    *,
+    memo: dict[str, dict[str, Any]] | None = None,
+) -> bytes:
+    """The JSON Feed document of already prepared entries.
+
+    ``memo`` (entry id -> item) lets one build convert an entry once for every feed it is in.
+    """
     doc: dict[str, Any] = {"version": JSON_FEED_VERSION, "title": spec.title}
     doc["home_page_url"] = spec.alternate_url
     if spec.json_url:
@@ -78,6 +86,9 @@ def render_json_entries(spec: FeedSpec, entries: Sequence[EntryView]) -> bytes:
     doc["authors"] = [{"name": spec.author}]
     if spec.language:
         doc["language"] = spec.language
-    doc["items"] = [_item(e) for e in entries]
+    if memo is None:
+        doc["items"] = [_item(e) for e in entries]
+    else:
+        doc["items"] = [memo.get(e.id) or memo.setdefault(e.id, _item(e)) for e in entries]
     # Compact separators keep json's C encoder (``indent`` falls back to pure Python: 5x slower).
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

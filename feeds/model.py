@@ -287,12 +287,15 @@ def feed_entries(
     source_names: Mapping[str, str],
     source_links: Mapping[str, str] | None = None,
     originals: Mapping[int, StoredArticle] | None = None,
+    memo: dict[int, EntryView] | None = None,
 ) -> list[EntryView]:
     """The entries of ``spec`` from ``articles``, newest first.
 
     Near-duplicates (``duplicate_of`` set) are left out unless the feed is a source feed; there
     they carry a link to their first copy when ``originals`` has it. Two articles with the same
-    canonical URL give one entry (the first in order).
+    canonical URL give one entry (the first in order). ``memo`` (article id -> entry) lets one
+    build prepare an article once for all the feeds it appears in; share it only between calls
+    with the same articles, ``source_names``, ``source_links`` and ``originals``.
     """
     links = source_links or {}
     firsts = originals or {}
@@ -304,10 +307,17 @@ def feed_entries(
         if article.canonical_url in seen:
             continue
         seen.add(article.canonical_url)
-        original = firsts.get(article.duplicate_of) if article.duplicate_of is not None else None
-        out.append(
-            _entry(article, source_names=source_names, source_links=links, original=original)
-        )
+        entry = memo.get(article.id) if memo is not None else None
+        if entry is None:
+            original = (
+                firsts.get(article.duplicate_of) if article.duplicate_of is not None else None
+            )
+            entry = _entry(
+                article, source_names=source_names, source_links=links, original=original
+            )
+            if memo is not None:
+                memo[article.id] = entry
+        out.append(entry)
     return out
 
 

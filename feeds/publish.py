@@ -30,13 +30,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 
 from feeds.atom import render_entries
 from feeds.jsonfeed import render_json_entries
-from feeds.model import DEFAULT_BASE_URL, FeedKind, FeedSpec, feed_entries
+from feeds.model import DEFAULT_BASE_URL, EntryView, FeedKind, FeedSpec, feed_entries
 from feeds.sanitize import clean_xml_text
 from scraper import __version__
 from scraper.config import Config, FilteredFeed
@@ -307,6 +307,8 @@ def build_all(store: ArticleSource, config: Config, *, now: datetime) -> BuildRe
     written: list[Path] = []
     unchanged: list[Path] = []
     feeds: list[FeedFile] = []
+    entry_memo: dict[int, EntryView] = {}
+    item_memo: dict[str, dict[str, Any]] = {}
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for plan in plans:
@@ -316,12 +318,15 @@ def build_all(store: ArticleSource, config: Config, *, now: datetime) -> BuildRe
                 source_names=names,
                 source_links=links,
                 originals=originals,
+                memo=entry_memo,
             )
             outputs = [
                 (plan.path, render_entries(plan.spec, entries, generator_version=__version__))
             ]
             if plan.json_path is not None:
-                outputs.append((plan.json_path, render_json_entries(plan.spec, entries)))
+                outputs.append(
+                    (plan.json_path, render_json_entries(plan.spec, entries, memo=item_memo))
+                )
             atom_written = False
             for rel, data in outputs:
                 changed = atomic_write(out_dir / rel, data)
