@@ -8,11 +8,11 @@ ignored. Without metadata, the ``<h1>`` outside page furniture wins, else the ``
 
 from __future__ import annotations
 
+import html
 import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from scraper.extract.boilerplate import NEGATIVE, POSITIVE
 from scraper.extract.jsonld import LdArticle
 from scraper.extract.meta import TITLE_KEYS, PageMeta
 from scraper.extract.text import collapse, words
@@ -37,14 +37,17 @@ def _overlap(a: str, b: str) -> float:
 
 
 def strip_site_prefix(title: str, h1s: list[str]) -> str:
-    """``Site - Headline`` -> ``Headline`` when ``Headline`` is the page's ``<h1>``."""
-    t = collapse(title)
-    m = _SEPARATORS.search(t)
-    if m is None:
+    """``Site - Headline`` / ``Headline | Site`` -> ``Headline`` when that is the ``<h1>``."""
+    t = collapse(html.unescape(title))
+    keys = {_key(h): h for h in h1s if _key(h)}
+    if _key(t) in keys:
         return t
-    rest = t[m.end() :].strip()
-    if rest and _key(rest) in {_key(h) for h in h1s}:
-        return rest
+    for m in _SEPARATORS.finditer(t):
+        head, rest = t[: m.start()].strip(), t[m.end() :].strip()
+        if rest and _key(rest) in keys:
+            return rest
+        if head and _key(head) in keys:
+            return head
     return t
 
 
@@ -82,17 +85,30 @@ def title_from_tag(tag: str, headings: list[str]) -> str:
     return cur
 
 
+_H1_FURNITURE = re.compile(
+    r"(?:^|[-_])(?:nav|navbar|navigation|menu|sidebar|widget|footer|masthead|logo|brand"
+    r"|branding|site-?header|site-?title|site-?name|topbar|related|comments?|promo|modal"
+    r"|popup|cookies?|teaser|card|aside)(?:$|[-_])",
+    re.I,
+)
+
+
 def _in_furniture(node: LexborNode) -> bool:
+    """An ``<h1>`` in the site's header, navigation, sidebar or a widget."""
     parent = node.parent
+    in_article = False
+    chain: list[LexborNode] = []
     while parent is not None and parent.tag not in {"body", "html"}:
-        if parent.tag in _FURNITURE_TAGS:
-            return True
-        for tok in (parent.attributes.get("class") or "").split() + [
-            parent.attributes.get("id") or ""
-        ]:
-            if tok and NEGATIVE.search(tok) and not POSITIVE.search(tok):
-                return True
+        chain.append(parent)
+        if parent.tag in {"article", "main"}:
+            in_article = True
         parent = parent.parent
+    for p in chain:
+        if p.tag in {"nav", "aside", "footer"} or (p.tag == "header" and not in_article):
+            return True
+        marks = (p.attributes.get("class") or "").split() + [p.attributes.get("id") or ""]
+        if any(m and _H1_FURNITURE.search(m) for m in marks):
+            return True
     return False
 
 
@@ -129,11 +145,11 @@ def choose_title(
             options.sort(key=lambda x: -_overlap(x, tag))
         for option in options:
             if consistent(option):
-                return strip_site_prefix(option, all_h1), FieldOrigin.JSON_LD
+                return strip_site_prefix(option, h1s), FieldOrigin.JSON_LD
     for key in TITLE_KEYS:
         for value in meta.all(key):
             if consistent(value):
-                return strip_site_prefix(value, all_h1), FieldOrigin.META
+                return strip_site_prefix(value, h1s), FieldOrigin.META
     if h1s:
         tag_key = _key(tag)
         for h in h1s:
