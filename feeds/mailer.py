@@ -258,7 +258,10 @@ def backoff(attempts: int) -> timedelta:
 
 def _periods(store: Store, config: Config, now: datetime, period: str | None) -> list[str]:
     if period is not None:
-        period_bounds(period, config.digest.timezone)  # validates the key
+        try:
+            period_bounds(period, config.digest.timezone)  # validates the key
+        except ValueError as e:
+            raise MailError(str(e), hint="give an ISO week such as 2025-W28") from e
         return [period]
     due = due_period(now, config.digest)
     wanted = {due}
@@ -399,7 +402,7 @@ class _Batch:
             return _result(row, "pending", error=row.error)
         link = unsubscribe_url(cfg, sub.email, self.secret) if self.secret else None
         digest = replace(digest, unsubscribe_url=link)
-        rendered = render(digest, templates_dir=cfg.digest.templates_dir)
+        rendered = render(digest, templates_dir=_templates(cfg))
         try:
             message = build_message(
                 rendered,
@@ -452,6 +455,11 @@ class _Batch:
         )
 
 
+def _templates(config: Config) -> Path | None:
+    folder = config.digest.templates_dir
+    return config.resolve(folder) if folder else None
+
+
 def _from(config: Config) -> str:
     return config.digest.from_address
 
@@ -493,7 +501,9 @@ def preview(
     Returns ``(html_path, text_path)``; nothing is sent and the ledger is not touched.
     """
     moment = now or datetime.now(UTC)
-    key = period or due_period(moment, config.digest)
+    key = (
+        _periods(store, config, moment, period)[-1] if period else due_period(moment, config.digest)
+    )
     if subscriber is None:
         sub = config.subscribers[0] if config.subscribers else None
     else:
@@ -510,7 +520,7 @@ def preview(
     secret = load_secret(config) if config.serve.public_base_url else b""
     link = unsubscribe_url(config, sub.email, secret) if secret else None
     digest = build(articles, sub, config=config, period=key, unsubscribe_url=link)
-    rendered = render(digest, templates_dir=config.digest.templates_dir)
+    rendered = render(digest, templates_dir=_templates(config))
     out_dir.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", sub.email.lower()).strip("-")
     html_path = out_dir / f"digest-{key}-{slug}.html"

@@ -37,7 +37,7 @@ from feeds.mailer import (
 )
 from feeds.period import period_bounds
 from scraper.config import Config, SmtpConfig, parse_config
-from scraper.errors import SmtpAuthError
+from scraper.errors import MailError, SmtpAuthError
 from scraper.store import SENDING_STALE_AFTER, Store
 from tests._smtp_helpers import Mailbox, free_port, smtp_server, wait_for
 
@@ -471,3 +471,15 @@ async def test_smtp_transport_tls_modes(tls_files: tuple[Path, Path], security: 
         controller.stop()
     assert [r.recipients for r in box.received] == [["b@example.org"]]
     assert box.received[0].message["Subject"] == "over TLS"
+
+
+async def test_a_bad_period_is_one_clear_error(store: Store, tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with pytest.raises(MailError, match="2025-W99") as info:
+        await send_due(store, config, now=NOW, period="2025-W99")
+    assert info.value.hint is not None and "2025-W28" in info.value.hint
+    with pytest.raises(MailError):
+        preview(store, config, period="last week", out_dir=tmp_path / "pv")
+    with pytest.raises(MailError, match="no subscriber"):
+        preview(store, config, subscriber="nobody@example.org", out_dir=tmp_path / "pv")
+    assert store.ledger_rows() == []
