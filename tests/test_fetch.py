@@ -224,6 +224,7 @@ async def test_persistent_503_is_recorded_after_the_retries(site: SiteServer) ->
 
 async def test_backoff_grows_between_attempts(site: SiteServer) -> None:
     async with Fetcher(config(retries=2, backoff_base=0.2)) as fetcher:
+        await fetcher.fetch(site.url("/page/warm-up"))  # robots.txt and lazy imports first
         await fetcher.fetch(site.url("/flaky?fails=9"))
     first, second = gaps(site.hits("/flaky"))
     assert 0.1 <= first <= 0.3 + 0.05  # base 0.2 +/- 50 % jitter
@@ -252,6 +253,18 @@ async def test_connection_reset_is_recorded_as_an_error(site: SiteServer) -> Non
     assert "reset" in result.error.lower() or "disconnected" in result.error.lower()
     assert site.count("/reset") == 3
     assert after.status is FetchStatus.OK  # the fetcher is fine afterwards
+
+
+async def test_read_timeout_is_retried_then_recorded(site: SiteServer) -> None:
+    started = time.monotonic()
+    async with Fetcher(config(retries=1, read_timeout=0.3, deadline=5)) as fetcher:
+        result = await fetcher.fetch(site.url("/hold/slow?s=2"))
+    assert time.monotonic() - started < 1.5
+    assert result.status is FetchStatus.ERROR
+    assert result.error is not None
+    assert result.error.startswith("timeout (")
+    assert result.error.endswith("after 2 attempts")
+    assert site.count("/hold/slow") == 2
 
 
 # -- deadline and caps -------------------------------------------------------------------------

@@ -164,7 +164,7 @@ def _describe(error: httpx.TransportError) -> str:
 def _looks_blocked(text: str, status: int, headers: httpx.Headers) -> bool:
     """The extractor's detector; only when it cannot be imported, the ``cf-mitigated`` header."""
     try:
-        from scraper.extract import is_blocked  # noqa: PLC0415 - lazy: extract is heavy
+        from scraper.extract import is_blocked
     except ImportError:  # pragma: no cover - the extract package is part of the tree
         return "challenge" in headers.get("cf-mitigated", "").lower()
     return is_blocked(text, status, headers)
@@ -235,8 +235,7 @@ class Fetcher:
         if not _is_http(url):
             return False
         policy = await self._robots.policy(url)
-        if policy.crawl_delay is not None:
-            self._gate.set_floor(host_key(url), policy.crawl_delay)
+        self._gate.set_floor(host_key(url), policy.crawl_delay or 0.0)
         return policy.allows(url, self.config.user_agent)
 
     async def fetch(
@@ -456,9 +455,10 @@ class Fetcher:
                 problem = f"HTTP {status}"
                 retry_after = parse_retry_after(ex.headers.get("retry-after"), datetime.now(UTC))
             if attempt > self.config.retries:
-                return _Outcome(
-                    attempt, error=f"{problem} after {attempt} attempts", http_status=status
-                )
+                if retry_after is not None:  # the host asked for a pause: give it to it
+                    self._gate.defer(key, min(retry_after, cap))
+                tries = f"{attempt} attempts" if attempt > 1 else "1 attempt"
+                return _Outcome(attempt, error=f"{problem} after {tries}", http_status=status)
             if retry_after is not None and retry_after > cap:
                 self._gate.defer(key, cap)
                 return _Outcome(
