@@ -71,6 +71,7 @@ class Mailbox:
     hang_after_data: bool = False  # never answer DATA
     block_after: int | None = None  # record message N+1, then never answer
     password: str | None = None  # the only password LOGIN/PLAIN accept, when set
+    delay: float = 0.0  # seconds to wait before answering each DATA
     received: list[Received] = field(default_factory=list)
     data_commands: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -102,6 +103,8 @@ class Mailbox:
                     self._record(envelope)
         if hang:
             await asyncio.sleep(3600)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return reply
 
     def _record(self, envelope: Any) -> None:

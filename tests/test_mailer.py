@@ -483,3 +483,29 @@ async def test_a_bad_period_is_one_clear_error(store: Store, tmp_path: Path) -> 
     with pytest.raises(MailError, match="no subscriber"):
         preview(store, config, subscriber="nobody@example.org", out_dir=tmp_path / "pv")
     assert store.ledger_rows() == []
+
+
+async def test_two_concurrent_senders_deliver_each_digest_once(
+    store: Store, db_url: str, make_article: Any, tmp_path: Path
+) -> None:
+    fill(store, make_article)
+    subs = [{"email": f"reader{i}@example.org"} for i in range(8)]
+    box = Mailbox(delay=0.05)
+    other = Store.open(db_url)  # a second connection pool, as a second process would have
+    try:
+        with smtp_server(box) as port:
+            data = make_config(tmp_path, port=port).model_dump(mode="json")
+            data["subscribers"] = subs
+            config = parse_config(data)
+            first, second = await asyncio.gather(
+                send_due(store, config, now=NOW), send_due(other, config, now=NOW)
+            )
+    finally:
+        other.close()
+    got = box.by_recipient()
+    assert sorted(got) == sorted(s["email"] for s in subs)
+    assert all(len(v) == 1 for v in got.values())
+    sent_by = [sum(r.sent_now for r in batch) for batch in (first, second)]
+    assert sum(sent_by) == 8
+    assert min(sent_by) > 0, sent_by  # the two batches really interleaved
+    assert set(states(store).values()) == {"sent"}
