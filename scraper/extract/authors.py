@@ -23,7 +23,7 @@ _BY = re.compile(
     r"^(?:(?:commentary|newsletter|report|analysis|article|essay|interview|op-ed|blog post"
     r"|podcast|review|brief|paper|testimony|written|posted|reported|words|text|story"
     r"|compiled)\s+)?by\s*[:\-]?\s+"
-    r"|^(?:von|par|por|di|da|door|av|af|przez)\s+"
+    r"|^(?:von|par|por|di|da|door|av|af|przez)\s+|(?-i:^By(?=[A-Z][a-z]))"
     r"|^(?:author|authors|auteur|autor|autoren|autores|автор|авторы|نویسنده|نویسندگان|الكاتب"
     r"|بقلم|کاتب)\s*[:：]?\s*",
     re.I,
@@ -78,12 +78,13 @@ def looks_like_name(text: str) -> bool:
         return False
     if len(parts) == 1 and t[:1].isascii() and not t[:1].isupper():
         return False
-    # Latin-script names are capitalised (allow particles: van, de, al-, bin...)
-    latin = [p for p in parts if p[:1].isascii() and p[:1].isalpha()]
+    # Latin-script names are capitalised, except particles (van, de, al-, bin...)
+    latin = [p for p in parts if p[:1].isalpha() and ord(p[0]) < 0x250]
     if latin and len(parts) > 1:
-        caps = sum(1 for p in latin if p[:1].isupper())
-        if caps < max(1, len(latin) - 2):
+        if any(not p[:1].isupper() and p.casefold() not in _PARTICLES for p in latin):
             return False
+    if t.endswith(":"):
+        return False
     return True
 
 
@@ -134,6 +135,10 @@ _BYLINE_HINT = re.compile(
 )
 _NAME_HINT = re.compile(r"author|byline|people|person|name|meta|contributor|expert", re.I)
 _BIO_HINT = re.compile(r"bio|about|related|comment|footer|share|social", re.I)
+_PARTICLES = frozenset(
+    "von van der den de da di du del della des la le bin bint ibn al el y e zu ter ten af av"
+    " dos das do".split()
+)
 _STOP_WORDS = (
     "the a an of on in for to with from at by is are was be listen read more min share "
     "related about home news podcast podcasts video watch print email follow subscribe "

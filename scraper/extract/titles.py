@@ -106,7 +106,7 @@ def _in_furniture(node: LexborNode) -> bool:
     for p in chain:
         if p.tag in {"nav", "aside", "footer"} or (p.tag == "header" and not in_article):
             return True
-        marks = (p.attributes.get("class") or "").split() + [p.attributes.get("id") or ""]
+        marks = [*(p.attributes.get("class") or "").split(), p.attributes.get("id") or ""]
         if any(m and _H1_FURNITURE.search(m) for m in marks):
             return True
     return False
