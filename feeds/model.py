@@ -21,7 +21,7 @@ import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from threading import Lock
 from typing import Literal
@@ -43,6 +43,7 @@ __all__ = [
     "FeedSpec",
     "entry_id",
     "feed_entries",
+    "feed_fingerprint",
     "feed_updated",
     "rfc3339",
 ]
@@ -319,6 +320,56 @@ def feed_entries(
                 memo[article.id] = entry
         out.append(entry)
     return out
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in fields(StoredArticle))
+
+
+def feed_fingerprint(
+    spec: FeedSpec,
+    articles: Sequence[StoredArticle],
+    *,
+    source_names: Mapping[str, str],
+    source_links: Mapping[str, str],
+    originals: Mapping[int, StoredArticle],
+    salt: str,
+) -> str:
+    """A digest of everything :func:`feed_entries` and the writers read for this feed.
+
+    Every field of every article (bodies by digest; new ``StoredArticle`` fields are included
+    automatically), the spec, the names/links of the articles' sources, the first copies of
+    near-duplicates and ``salt`` (code and library versions). Equal fingerprints give equal
+    bytes, so a build can skip rendering a feed whose fingerprint did not change.
+    """
+    h = hashlib.blake2b(digest_size=20)
+
+    def put(value: object) -> None:
+        h.update(repr(value).encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+
+    put(salt)
+    put(spec)
+    for a in articles:
+        for name in _ARTICLE_FIELDS:
+            value: object = getattr(a, name)
+            if name in {"body_html", "body_text"}:
+                value = _digest(str(value))
+            elif isinstance(value, Mapping):
+                value = sorted(value.items())
+            put(value)
+        put((source_names.get(a.source_id), source_links.get(a.source_id)))
+        if a.duplicate_of is not None and spec.include_duplicates:
+            first = originals.get(a.duplicate_of)
+            put(
+                None
+                if first is None
+                else (first.url, first.title, first.source_id, source_names.get(first.source_id))
+            )
+    return h.hexdigest()
 
 
 def feed_updated(entries: Sequence[EntryView]) -> datetime:

@@ -22,21 +22,35 @@ no longer exist (a source removed from the config) are deleted from ``sources/``
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import html
+import json
 import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
 from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 
+from feeds import atom as atom_module
+from feeds import jsonfeed as jsonfeed_module
+from feeds import model as model_module
+from feeds import sanitize as sanitize_module
 from feeds.atom import render_entries
 from feeds.jsonfeed import render_json_entries
-from feeds.model import DEFAULT_BASE_URL, EntryView, FeedKind, FeedSpec, feed_entries
+from feeds.model import (
+    DEFAULT_BASE_URL,
+    EntryView,
+    FeedKind,
+    FeedSpec,
+    feed_entries,
+    feed_fingerprint,
+)
 from feeds.sanitize import clean_xml_text
 from scraper import __version__
 from scraper.config import Config, FilteredFeed
@@ -294,9 +308,69 @@ def _originals(store: ArticleSource, plans: Sequence[_Planned]) -> dict[int, Sto
     return found
 
 
-def build_all(store: ArticleSource, config: Config, *, now: datetime) -> BuildReport:
+_STATE_FILE = ".build-state"  # JSON; hidden, so the web routes never serve it
+
+
+def _code_salt() -> str:
+    """What else decides the bytes: our rendering code and the libraries doing the work."""
+    h = hashlib.blake2b(digest_size=16)
+    for module in (atom_module, jsonfeed_module, model_module, sanitize_module):
+        h.update(Path(str(module.__file__)).read_bytes())
+    versions = []
+    for dist in ("feedgen", "nh3", "lxml"):
+        try:
+            versions.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{dist}=?")
+    return f"{h.hexdigest()}|{__version__}|{'|'.join(versions)}"
+
+
+_SALT: str | None = None
+
+
+def _salt() -> str:
+    global _SALT  # noqa: PLW0603  # computed once per process
+    if _SALT is None:
+        _SALT = _code_salt()
+    return _SALT
+
+
+def _load_state(out_dir: Path) -> dict[str, Any]:
+    try:
+        state = json.loads((out_dir / _STATE_FILE).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    feeds = state.get("feeds") if isinstance(state, dict) else None
+    return feeds if isinstance(feeds, dict) and state.get("salt") == _salt() else {}
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _still_there(out_dir: Path, record: Any, rels: Sequence[Path], fingerprint: str) -> bool:
+    """Whether the files of a previous build with this fingerprint are untouched on disk."""
+    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
+        return False
+    files = record.get("files")
+    if not isinstance(files, dict) or set(files) != {r.as_posix() for r in rels}:
+        return False
+    return all(_stat(out_dir / r) == files[r.as_posix()] for r in rels)
+
+
+def build_all(
+    store: ArticleSource, config: Config, *, now: datetime, force: bool = False
+) -> BuildReport:
     """Render and write every feed, ``feeds.opml`` and ``index.html`` (see the module doc).
 
+    A feed whose inputs (articles, spec, code and library versions: its fingerprint) did not
+    change since the last build, and whose files are untouched (size and mtime recorded in
+    ``.build-state``), is not even rendered; ``force=True`` renders everything (files
+    are still only written when their bytes differ).
     Raises :class:`FeedError` when a feed cannot be rendered or the folder cannot be written.
     """
     out_dir = config.resolve(config.feeds.output_dir)
@@ -309,36 +383,61 @@ def build_all(store: ArticleSource, config: Config, *, now: datetime) -> BuildRe
     feeds: list[FeedFile] = []
     entry_memo: dict[int, EntryView] = {}
     item_memo: dict[str, dict[str, Any]] = {}
+    limit = config.feeds.max_entries
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
+        previous = {} if force else _load_state(out_dir)
+        state: dict[str, Any] = {}
         for plan in plans:
-            entries = feed_entries(
+            rels = [plan.path] + ([plan.json_path] if plan.json_path is not None else [])
+            articles = plan.articles[:limit]
+            fingerprint = feed_fingerprint(
                 plan.spec,
-                plan.articles[: config.feeds.max_entries],
+                articles,
                 source_names=names,
                 source_links=links,
                 originals=originals,
-                memo=entry_memo,
+                salt=_salt(),
             )
-            outputs = [
-                (plan.path, render_entries(plan.spec, entries, generator_version=__version__))
-            ]
-            if plan.json_path is not None:
-                outputs.append(
-                    (plan.json_path, render_json_entries(plan.spec, entries, memo=item_memo))
+            record = previous.get(plan.path.as_posix())
+            if record is not None and _still_there(out_dir, record, rels, fingerprint):
+                n_entries = int(record["entries"])
+                unchanged.extend(rels)
+                atom_written = False
+            else:
+                entries = feed_entries(
+                    plan.spec,
+                    articles,
+                    source_names=names,
+                    source_links=links,
+                    originals=originals,
+                    memo=entry_memo,
                 )
-            atom_written = False
-            for rel, data in outputs:
-                changed = atomic_write(out_dir / rel, data)
-                (written if changed else unchanged).append(rel)
-                atom_written = atom_written or (changed and rel == plan.path)
+                n_entries = len(entries)
+                outputs = [
+                    (plan.path, render_entries(plan.spec, entries, generator_version=__version__))
+                ]
+                if plan.json_path is not None:
+                    outputs.append(
+                        (plan.json_path, render_json_entries(plan.spec, entries, memo=item_memo))
+                    )
+                atom_written = False
+                for rel, data in outputs:
+                    changed = atomic_write(out_dir / rel, data)
+                    (written if changed else unchanged).append(rel)
+                    atom_written = atom_written or (changed and rel == plan.path)
+            state[plan.path.as_posix()] = {
+                "fingerprint": fingerprint,
+                "entries": n_entries,
+                "files": {r.as_posix(): _stat(out_dir / r) for r in rels},
+            }
             feeds.append(
                 FeedFile(
                     path=plan.path,
                     kind=plan.spec.kind,
                     key=plan.spec.key,
                     title=plan.spec.title,
-                    entries=len(entries),
+                    entries=n_entries,
                     written=atom_written,
                     json_path=plan.json_path,
                 )
@@ -349,6 +448,8 @@ def build_all(store: ArticleSource, config: Config, *, now: datetime) -> BuildRe
         ):
             (written if atomic_write(out_dir / rel, data) else unchanged).append(rel)
         removed = _remove_stale(out_dir, {p for f in feeds for p in (f.path, f.json_path) if p})
+        state_bytes = json.dumps({"salt": _salt(), "feeds": state}, sort_keys=True).encode()
+        atomic_write(out_dir / _STATE_FILE, state_bytes)
     except OSError as e:
         raise FeedError(
             f"cannot write feeds to {out_dir}: {e.strerror or e}",

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
-from feeds.model import entry_id
+from feeds import publish
+from feeds.model import EntryView, FeedSpec, entry_id
 from feeds.publish import atomic_write, build_all, keyword_match
 from feeds.validate import check_dir
 from scraper.errors import FeedError
@@ -244,3 +245,63 @@ def test_unwritable_output_is_a_feed_error(tmp_path: Path) -> None:
     with pytest.raises(FeedError) as info:
         build_all(MemoryArticles([]), config(str(blocker / "feeds")), now=NOW)
     assert info.value.hint and "output_dir" in info.value.hint
+
+
+def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = publish.render_entries
+
+    def counting(spec: FeedSpec, entries: Sequence[EntryView], *, generator_version: str) -> bytes:
+        calls.append(f"{spec.kind}/{spec.key}")
+        return real(spec, entries, generator_version=generator_version)
+
+    monkeypatch.setattr(publish, "render_entries", counting)
+    return calls
+
+
+def test_unchanged_feeds_are_not_even_rendered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = config(str(tmp_path))
+    source = MemoryArticles(sample_articles())
+    first = build_all(source, cfg, now=NOW)
+    calls = _count_renders(monkeypatch)
+    second = build_all(source, cfg, now=NOW)
+    assert calls == []
+    assert [(f.path, f.entries) for f in second.feeds] == [(f.path, f.entries) for f in first.feeds]
+    assert second.written == ()
+
+    kas = next(a for a in sample_articles() if a.id == 5)
+    source.replace(replace(kas, title="KAS revised", last_changed=NOW))
+    build_all(source, cfg, now=NOW)
+    assert sorted(calls) == ["all/all", "source/kas"]
+
+    calls.clear()
+    (tmp_path / "sources" / "ipis.json").unlink()  # someone touched the output
+    report = build_all(source, cfg, now=NOW)
+    assert calls == ["source/ipis"]
+    assert Path("sources/ipis.json") in report.written
+    assert (tmp_path / "sources" / "ipis.json").is_file()
+
+    calls.clear()
+    forced = build_all(source, cfg, now=NOW, force=True)
+    assert len(calls) == len(EXPECTED_ATOM)
+    assert forced.written == ()  # rendered again, but the same bytes are not rewritten
+
+
+def test_renamed_source_changes_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = MemoryArticles(sample_articles())
+    build_all(source, config(str(tmp_path)), now=NOW)
+    calls = _count_renders(monkeypatch)
+    cfg = config(str(tmp_path))
+    renamed = [
+        s.model_copy(update={"name": "CSIS (new)"}) if s.id == "csis" else s for s in cfg.sources
+    ]
+    build_all(source, cfg.model_copy(update={"sources": renamed}), now=NOW)
+    # the CSIS name is in entries of: all, its source feed, the security tag and csis-sec feeds
+    assert "source/csis" in calls and "all/all" in calls and "tag/security" in calls
+    assert "source/kas" not in calls
+    parsed = check_feed((tmp_path / "sources" / "csis.atom").read_bytes())
+    assert parsed.entries[0].source.title == "CSIS (new)"
