@@ -107,10 +107,9 @@ def backoff(schedule: Schedule, failures: int, *, around: datetime, cap_hours: f
     period = schedule.period(around)
     if failures <= 0:
         return period
-    cap = timedelta(hours=cap_hours)
-    exponent = min(failures - 1, 40)  # 2**40 periods exceed any cap
-    grown = period * (1 << exponent)
-    return max(period, min(grown, cap))
+    exponent = min(failures - 1, 60)  # float seconds: no overflow, any cap is reached first
+    grown = min(period.total_seconds() * float(1 << exponent), cap_hours * 3600.0)
+    return max(period, timedelta(seconds=grown))
 
 
 def next_run_after(
