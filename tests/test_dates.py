@@ -523,6 +523,8 @@ def test_plausible_custom_earliest() -> None:
         ("https://www.brookings.edu/2025/07/09/slug/", "2025-07-09T00:00:00+00:00"),
         ("https://example.org/blog/2020/5/10/title", "2020-05-10T00:00:00+00:00"),
         ("https://example.org/2025/07/09", "2025-07-09T00:00:00+00:00"),
+        ("https://example.org/news/2025/07/09.html", "2025-07-09T00:00:00+00:00"),
+        ("https://example.org/2019/08/12345-title", None),
         ("https://example.org/news/2025-07-09-iran-talks", "2025-07-09T00:00:00+00:00"),
         ("https://example.org/reports/2023-11-30/", "2023-11-30T00:00:00+00:00"),
         ("https://example.org/fa/1404/04/18/x", "2025-07-09T00:00:00+00:00"),

@@ -91,6 +91,8 @@ def _build_fold_table() -> dict[int, str]:
 
 
 _FOLD: Final = _build_fold_table()
+_DIGITS_ONLY: Final = {k: v for k, v in _FOLD.items() if v.isdigit() or v == " "}
+"""Digits and spaces only: for dateparser, whose locale data spells Arabic ي and ك."""
 
 
 def normalize_digits(text: str) -> str:
@@ -651,9 +653,6 @@ def parse_date(
         return None
 
 
-_DIGITS_ONLY: Final = {k: v for k, v in _FOLD.items() if v.isdigit() or v == " "}
-
-
 def find_dates(
     text: str, *, language: str | None = None, timezone: str | None = None, limit: int = 20
 ) -> list[ParsedDate]:
@@ -696,7 +695,7 @@ def plausible(dt: datetime, *, now: datetime, earliest: datetime = EARLIEST) -> 
 
 
 _URL_DATE_RE: Final = re.compile(
-    r"(?:^|/)(?P<y>(?:19|20)\d\d|1[34]\d\d)/(?P<mo>\d{1,2})/(?P<d>\d{1,2})(?=/|$)"
+    r"(?:^|/)(?P<y>(?:19|20)\d\d|1[34]\d\d)/(?P<mo>\d{1,2})/(?P<d>\d{1,2})(?=[/._-]|$)"
     r"|(?:^|[/_-])(?P<y2>(?:19|20)\d\d|1[34]\d\d)-(?P<mo2>\d\d)-(?P<d2>\d\d)(?=[/_.-]|$)"
 )
 
