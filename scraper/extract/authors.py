@@ -23,7 +23,8 @@ _BY = re.compile(
     r"^(?:(?:commentary|newsletter|report|analysis|article|essay|interview|op-ed|blog post"
     r"|podcast|review|brief|paper|testimony|written|posted|reported|words|text|story"
     r"|compiled)\s+)?by\s*[:\-]?\s+"
-    r"|^(?:von|par|por|di|da|door|av|af|przez)\s+|(?-i:^By(?=[A-Z][a-z]))"
+    r"|^(?:(?:text|texte|words|interview|ein\s+beitrag|ein\s+artikel)\s+)?"
+    r"(?:von|par|por|di|da|door|av|af|przez)\s+|(?-i:^By(?=[A-Z][a-z]))"
     r"|^(?:author|authors|auteur|autor|autoren|autores|автор|авторы|نویسنده|نویسندگان|الكاتب"
     r"|بقلم|کاتب)\s*[:：]?\s*",
     re.I,
@@ -36,7 +37,7 @@ _SPLIT = re.compile(
 _SUFFIX = re.compile(
     r"\s*(?:\||[-–—]\s|\bon\b\s+\w+\s+\d|\bupdated\b|\bpublished\b|\bposted\b|\b\d{1,2}[./]\d"
     r"|\s(?:under|in|at)\s+[A-Z]|\bedited\s+by\b|\bwith\s+photos?\b|\bphotos?\s+by\b"
-    r"|\billustrations?\s+by\b|\bfor\s+(?:the|[A-Z])).*$",
+    r"|\billustrations?\s+by\b|\bfor\s+(?:the|[A-Z])|\s(?:am|le|el|il|on)\s+\d).*$",
     re.I,
 )
 _ROLE_WORDS = re.compile(

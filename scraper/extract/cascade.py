@@ -175,6 +175,8 @@ def run(
         st.set("title", title, title_origin)
     idx = _title_index(all_blocks, title)
 
+    early_byline = explicit_byline(tree)  # before pruning removes byline elements
+
     # ---- body (the same tree, pruned of furniture now that the metadata is read)
     if ruled.body is None:
         prune(tree)
@@ -245,7 +247,7 @@ def run(
     if by_names:
         st.set("authors", tuple(by_names), FieldOrigin.HEURISTIC)
     if "authors" not in st.fields:
-        st.set("authors", tuple(not_site(explicit_byline(tree))), FieldOrigin.HEURISTIC)
+        st.set("authors", tuple(not_site(early_byline)), FieldOrigin.HEURISTIC)
     if meta.rel_authors:
         st.set("authors", tuple(not_site(clean_authors(meta.rel_authors[:5]))), FieldOrigin.META)
     authors: tuple[str, ...] = tuple(st.fields.get("authors", ()))  # type: ignore[arg-type]
