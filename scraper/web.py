@@ -92,8 +92,9 @@ def status_csp(html: str) -> str:
         "'sha256-" + base64.b64encode(hashlib.sha256(m.encode("utf-8")).digest()).decode() + "'"
         for m in _STYLE.findall(html)
     )
+    styles = hashes or "'self'"
     return (
-        f"default-src 'none'; style-src {hashes or 'self'}; img-src 'self' data:; "
+        f"default-src 'none'; style-src {styles}; img-src 'self' data:; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 
