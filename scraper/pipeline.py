@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from scraper import dedup
 from scraper.config import Config, SourceConfig
@@ -149,6 +149,42 @@ def _since(source: SourceConfig, options: RunOptions, now: datetime) -> datetime
     return None
 
 
+class _ConditionalFetcher:
+    """Discovery's fetches (listing pages, feeds, sitemaps) made conditional.
+
+    Validators stored at the last successful fetch are sent again; a 304 tells discovery the
+    page is unchanged, so its links are not read again (they are known). Only successful
+    answers are recorded, so a failing listing page is never mistaken for a failed article.
+    """
+
+    def __init__(
+        self, fetcher: Fetcher, store: Store, source_id: str, clock: Callable[[], datetime]
+    ) -> None:
+        self._fetcher = fetcher
+        self._store = store
+        self._source_id = source_id
+        self._clock = clock
+        self.not_modified = 0
+
+    async def fetch(
+        self, url: str, *, accept: Literal["html", "xml", "any"] = "html"
+    ) -> FetchResult:
+        state = self._store.fetch_states([url]).get(url)
+        result = await self._fetcher.fetch(
+            url,
+            etag=state.etag if state else None,
+            last_modified=state.last_modified if state else None,
+            accept=accept,
+        )
+        if result.status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
+            self.not_modified += result.status is FetchStatus.NOT_MODIFIED
+            kept = replace(result, text="", content=b"")
+            self._store.record_fetch(
+                self._source_id, kept, lastmod=None, article_id=None, now=self._clock()
+            )
+        return result
+
+
 class _SourceRun:
     """The work of one source within a run."""
 
@@ -184,23 +220,31 @@ class _SourceRun:
 
     async def _run(self, options: RunOptions, started: datetime) -> None:
         known = self.store.known_urls(self.source.id)
+        listing_fetcher = _ConditionalFetcher(self.fetcher, self.store, self.source.id, self.clock)
         found = await discover(
             self.source,
-            self.fetcher,
+            listing_fetcher,
             since=_since(self.source, options, started),
             max_pages=options.max_pages,
             known=known,
             now=started,
         )
-        self.tally.listing_pages = found.listing_pages
-        self.tally.links_found = len(found.links)
+        self.tally.listing_pages = found.listing_pages + listing_fetcher.not_modified
         self.tally.blocked += found.blocked
         self.tally.disallowed += found.disallowed
         for message in found.errors:
             self.tally.error(message)
-        self.progress.links_found(self.source.id, len(found.links))
-        states = self.store.fetch_states([link.url for link in found.links])
-        await asyncio.gather(*(self._article(link, states.get(link.url)) for link in found.links))
+        links = list(found.links)
+        seen = {link.url for link in links}
+        links.extend(
+            ArticleLink(url=url, source_id=self.source.id, found_via="retry")
+            for url in self.store.retry_urls(self.source.id, limit=self.source.max_articles)
+            if url not in seen
+        )
+        self.tally.links_found = len(links)
+        self.progress.links_found(self.source.id, len(links))
+        states = self.store.fetch_states([link.url for link in links])
+        await asyncio.gather(*(self._article(link, states.get(link.url)) for link in links))
 
     async def _article(self, link: ArticleLink, state: FetchState | None) -> None:
         outcome = "error"

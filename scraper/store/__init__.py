@@ -182,6 +182,11 @@ class Store:
         return _fetch.known_urls(self._db, source_id)
 
     @_db_errors
+    def retry_urls(self, source_id: str, limit: int = 50) -> list[str]:
+        """URLs of ``source_id`` whose last fetch failed and that have no article yet."""
+        return _fetch.retry_urls(self._db, source_id, limit)
+
+    @_db_errors
     def record_fetch(
         self,
         source_id: str,

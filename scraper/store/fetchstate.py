@@ -62,6 +62,25 @@ def known_urls(db: Database, source_id: str) -> dict[str, datetime | None]:
     return out
 
 
+def retry_urls(db: Database, source_id: str, limit: int) -> list[str]:
+    """The source's URLs whose last fetch failed with an error and that have no article,
+    oldest attempt first: the next run tries them again even when no listing shows them
+    (a listing answering 304 no longer shows its links). Blocked pages are not retried."""
+    c = fetch_state.c
+    stmt = (
+        select(c.url)
+        .where(
+            c.source_id == source_id,
+            c.article_id.is_(None),
+            c.last_status == "error",
+        )
+        .order_by(c.last_fetched.asc())
+        .limit(limit)
+    )
+    with db.read() as conn:
+        return [row[0] for row in conn.execute(stmt).all()]
+
+
 def record_fetch(
     db: Database,
     source_id: str,

@@ -1,0 +1,231 @@
+"""The ingest pipeline end to end against a real local web site and a real SQLite store.
+
+The site is ``tests.sitesrv.SiteServer`` (127.0.0.1, free port): a listing page pointing at
+conditional pages, a robots-disallowed page, a Cloudflare challenge, a PDF and a flaky page;
+a second source whose listing answers 500; a third that republishes an article of the first.
+The article bodies below are hand-written for these tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scraper.config import Config, parse_config
+from scraper.models import SourceReport
+from scraper.pipeline import RunOptions, run_scrape
+from scraper.store import Store
+from tests.sitesrv import SiteServer, html_page
+
+PARAGRAPHS = [
+    "The ministers met in Geneva for a third round of talks on the ceasefire, and both "
+    "delegations said afterwards that the positions remained far apart on the sequencing of "
+    "prisoner exchanges and the withdrawal of heavy weapons from the line of contact.",
+    "Diplomats familiar with the negotiations described a draft framework in which monitoring "
+    "would be carried out by a mission of the regional security organisation, funded jointly "
+    "by the parties and reporting weekly to a standing committee of guarantor states.",
+    "Energy questions hung over the meeting: the transit agreement expires at the end of the "
+    "year, and neither side has proposed terms that the other could accept without a broader "
+    "settlement of the outstanding claims for damages and unpaid deliveries.",
+    "Analysts cautioned that the talks could still collapse if fighting escalates around the "
+    "river crossings, where both armies have reinforced positions over the past month despite "
+    "the public commitments made by their governments to refrain from new offensives.",
+]
+
+
+def _article(title: str, author: str, day: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    head = (
+        f'<meta property="og:title" content="{title}">'
+        f'<meta name="author" content="{author}">'
+        f'<meta property="article:published_time" content="{day}T09:00:00+03:30">'
+    )
+    return html_page(title, body, head=head)
+
+
+def _config(tmp_path: Path, a: SiteServer, b: SiteServer, c: SiteServer) -> Config:
+    def source(sid: str, srv: SiteServer, **extra: object) -> dict[str, object]:
+        return {
+            "id": sid,
+            "name": f"Institute {sid.upper()}",
+            "homepage": srv.url("/"),
+            "tags": ["test"],
+            "timezone": "Asia/Tehran",
+            "listing": {"start_urls": [srv.url("/list")], "link_selector": "ul.articles a"},
+            **extra,
+        }
+
+    return parse_config(
+        {
+            "database_url": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "fetch": {
+                "per_host_spacing": 0,
+                "retries": 1,
+                "backoff_base": 0.01,
+                "deadline": 5,
+            },
+            "sources": [source("a", a), source("b", b), source("c", c)],
+        }
+    )
+
+
+def _listing(paths: list[str]) -> str:
+    items = "".join(f'<li><a href="{p}">{p}</a></li>' for p in paths)
+    return f"<html><body><ul class='articles'>{items}</ul></body></html>"
+
+
+@pytest.fixture
+def sites() -> Iterator[tuple[SiteServer, SiteServer, SiteServer]]:
+    with SiteServer() as a, SiteServer() as b, SiteServer() as c:
+        a.add(
+            "/list",
+            _listing(
+                [
+                    "/cond/one",
+                    "/cond/two",
+                    "/private/secret",
+                    "/cf-challenge",
+                    "/doc.pdf",
+                    "/flaky?fails=5&status=500",
+                    "/talks",
+                ]
+            ),
+        )
+        a.add("/talks", _article("Talks in Geneva", "Dana Example", "2025-07-09", PARAGRAPHS))
+        b.add("/list", "<html><body>down</body></html>", status=500)
+        # c republishes a's article with its own title, date and a note on where it appeared
+        c.add("/list", _listing(["/republished/talks"]))
+        c.add(
+            "/republished/talks",
+            _article(
+                "Talks in Geneva (republished)",
+                "Dana Example",
+                "2025-07-10",
+                [*PARAGRAPHS, "This commentary first appeared on the website of Institute A."],
+            ),
+        )
+        yield a, b, c
+
+
+def _by_id(reports: list[SourceReport]) -> dict[str, SourceReport]:
+    return {r.source_id: r for r in reports}
+
+
+async def test_first_run_stores_articles_and_reports_every_fault(
+    tmp_path: Path, sites: tuple[SiteServer, SiteServer, SiteServer]
+) -> None:
+    a, b, c = sites
+    config = _config(tmp_path, a, b, c)
+    store = Store.open(config.database_url)
+    try:
+        reports = _by_id(await run_scrape(config, store, config.sources))
+        ra, rb, rc = reports["a"], reports["b"], reports["c"]
+        assert ra.listing_pages == 1
+        assert ra.links_found == 7
+        assert ra.new == 3  # /cond/one, /cond/two, /talks (one of the pair may be the copy)
+        assert ra.blocked == 1  # the Cloudflare challenge
+        assert ra.disallowed == 1  # /private/secret
+        assert ra.errors == 1
+        assert any("500" in m for m in ra.error_messages)
+        assert any("blocked" in m for m in ra.error_messages)
+        assert a.count("/private/secret") == 0, "robots.txt Disallow must hold"
+        assert rb.errors >= 1 and rb.new == 0 and not rb.ok
+        assert rc.new == 1
+        # sources run concurrently: whichever copy was stored second points at the first
+        assert ra.duplicates + rc.duplicates == 1
+        articles = {x.url.split("/", 3)[-1]: x for x in store.articles(include_duplicates=True)}
+        talks = articles["talks"]
+        copy = articles["republished/talks"]
+        assert {talks.duplicate_of, copy.duplicate_of} in ({None, talks.id}, {None, copy.id})
+        first, later = (talks, copy) if copy.duplicate_of else (copy, talks)
+        assert later.duplicate_of == first.id and first.duplicate_of is None
+        assert talks.authors == ("Dana Example",)
+        assert talks.published is not None and talks.published.utcoffset() is not None
+        assert talks.published.isoformat().startswith("2025-07-09T09:00:00+03:30")
+        assert "test" in talks.tags
+        assert len(store.articles()) == 3  # a:3 + c:1, the later copy left out by default
+        states = {s.source_id: s for s in store.source_states()}
+        assert states["b"].consecutive_failures == 1 and states["b"].last_error
+        assert states["a"].last_success is not None
+    finally:
+        store.close()
+
+
+async def test_second_run_is_conditional_and_announces_nothing(
+    tmp_path: Path, sites: tuple[SiteServer, SiteServer, SiteServer]
+) -> None:
+    a, b, c = sites
+    config = _config(tmp_path, a, b, c)
+    store = Store.open(config.database_url)
+    try:
+        await run_scrape(config, store, config.sources)
+        before = {x.id: x.last_changed for x in store.articles(include_duplicates=True)}
+        a.clear()
+        second = _by_id(await run_scrape(config, store, config.sources))
+        after = {x.id: x.last_changed for x in store.articles(include_duplicates=True)}
+        assert after == before, "a re-run must change nothing"
+        assert second["a"].new == 0 and second["a"].updated == 0
+        assert second["c"].new == 0
+        listing = a.hits("/list")
+        assert listing, "the listing page is read again"
+        # known articles are not fetched again; the failed one is retried
+        assert a.count("/cond/one") == 0
+        assert a.count("/flaky?fails=5&status=500") >= 1
+        assert a.count("/private/secret") == 0
+    finally:
+        store.close()
+
+
+async def test_changed_listing_lastmod_refetches_conditionally(
+    tmp_path: Path, sites: tuple[SiteServer, SiteServer, SiteServer]
+) -> None:
+    a, b, c = sites
+    feed_v1 = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>A</title>"
+        f"<item><title>One</title><link>{a.url('/cond/one')}</link>"
+        "<pubDate>Tue, 01 Jul 2025 12:00:00 GMT</pubDate></item></channel></rss>"
+    )
+    a.add("/feed", feed_v1, content_type="application/rss+xml")
+    config = _config(tmp_path, a, b, c)
+    raw = config.model_dump()
+    raw["sources"][0]["feeds"] = [a.url("/feed")]
+    config = parse_config(raw)
+    store = Store.open(config.database_url)
+    try:
+        await run_scrape(config, store, config.sources[:1])
+        a.clear()
+        # the feed says the item changed, but the page itself has not: a 304
+        a.add("/feed", feed_v1.replace("01 Jul", "05 Jul"), content_type="application/rss+xml")
+        second = _by_id(await run_scrape(config, store, config.sources[:1]))
+        hits = a.hits("/cond/one")
+        assert len(hits) == 1
+        assert hits[0].headers.get("if-none-match") == '"one-v1"'
+        assert second["a"].not_modified == 1
+        assert second["a"].new == 0
+        # now the page really changed: an update, not a new entry
+        a.bump("one")
+        a.add("/feed", feed_v1.replace("01 Jul", "09 Jul"), content_type="application/rss+xml")
+        third = _by_id(await run_scrape(config, store, config.sources[:1]))
+        assert third["a"].updated == 1 and third["a"].new == 0
+        one = [x for x in store.articles() if x.url.endswith("/cond/one")]
+        assert len(one) == 1 and one[0].title and "version 2" in one[0].title
+    finally:
+        store.close()
+
+
+async def test_since_option_and_max_pages_reach_discovery(
+    tmp_path: Path, sites: tuple[SiteServer, SiteServer, SiteServer]
+) -> None:
+    a, b, c = sites
+    config = _config(tmp_path, a, b, c)
+    store = Store.open(config.database_url)
+    try:
+        options = RunOptions(since=datetime(2025, 1, 1, tzinfo=UTC).date(), max_pages=1)
+        reports = await run_scrape(config, store, config.sources[:1], options=options)
+        assert reports[0].listing_pages == 1
+        assert store.count_articles("a") == 3
+    finally:
+        store.close()
