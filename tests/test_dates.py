@@ -615,7 +615,7 @@ def test_persian_pages_visible_date_matches_truth(case: Path) -> None:
 
 PERSIAN_VISIBLE = {
     "khabaronline": "۲۹ بهمن ۱۳۹۸ - ۰۶:۵۵",
-    "yjc": "۱۳۹۹/۰۲/۲۱ - ۱۸:۵۹",
+    "yjc": "۲۱ ارديبهشت ۱۳۹۹ - ۱۸:۵۹",  # its meta tag has ۱۳۹۹/۰۲/۲۱ - ۱۸:۵۹
     "aryanews": "2 تير 1399 - 12:09:08 ب.ظ",
 }
 
