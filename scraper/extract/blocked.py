@@ -33,6 +33,24 @@ _WEAK = re.compile(
     r"|px-captcha|captcha-delivery\.com|_incapsula_resource|/_sec/cp_challenge",
     re.I,
 )
+# every marker above contains one of these; most pages contain none, so they skip the regexes
+_CHEAP_HINTS = (
+    "just a moment",
+    "cloudflare",
+    "_cf_chl",
+    "cf-",
+    "challenge",
+    "ray id",
+    "checking your browser",
+    "verifying you are human",
+    "enable javascript and cookies",
+    "has banned",
+    "incapsula",
+    "access to this page has been denied",
+    "captcha",
+    "cp_challenge",
+    "please wait",
+)
 _TAG = re.compile(r"<[^>]*>|&[a-z#0-9]+;", re.I)
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 
@@ -56,6 +74,9 @@ def is_blocked(
     if not html:
         return False
     head = html[:_HEAD_BYTES]
+    low = head.lower()
+    if not any(hint in low for hint in _CHEAP_HINTS):
+        return False
     if _STRONG.search(head):
         return True
     weak = _WEAK.findall(head)

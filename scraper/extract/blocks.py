@@ -160,6 +160,8 @@ class _Walker:
         href = href.strip()
         if not href or href.startswith(("javascript:", "data:", "#", "vbscript:")):
             return None
+        if href.startswith(("https://", "http://")):
+            return href
         if self.base:
             try:
                 return urljoin(self.base, href)

@@ -14,7 +14,6 @@ Two layers:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -217,25 +216,23 @@ def is_boilerplate_text(text: str) -> bool:
 
 def script_of(text: str) -> str:
     """The dominant script of ``text`` (``latin``, ``arabic``, ``cyrillic``, ``cjk``...)."""
-    counts: dict[str, int] = {}
-    for ch in text:
-        if not ch.isalpha():
-            continue
+    counts = {"latin": 0, "cyrillic": 0, "arabic": 0, "cjk": 0, "other": 0}
+    for ch in text[:3000]:
         o = ord(ch)
         if o < 0x250:
-            s = "latin"
+            if ch.isalpha():
+                counts["latin"] += 1
         elif 0x400 <= o < 0x530:
-            s = "cyrillic"
+            counts["cyrillic"] += 1
         elif 0x590 <= o < 0x900 or 0xFB1D <= o < 0xFF00:
-            s = "arabic"
+            if ch.isalpha():
+                counts["arabic"] += 1
         elif 0x3000 <= o < 0xA000 or 0xAC00 <= o < 0xD7B0:
-            s = "cjk"
-        else:
-            s = unicodedata.name(ch, "other").split()[0].lower()
-        counts[s] = counts.get(s, 0) + 1
-    if not counts:
-        return "other"
-    return max(counts, key=lambda k: counts[k])
+            counts["cjk"] += 1
+        elif ch.isalpha():
+            counts["other"] += 1
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else "other"
 
 
 def _is_signature(text: str, authors: Sequence[str]) -> bool:
