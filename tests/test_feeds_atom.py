@@ -7,6 +7,7 @@ import os
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,7 +41,7 @@ def spec(kind: str = "all", key: str = "all", **extra: str) -> FeedSpec:
         self_url=f"{BASE}/feeds/{rel}.atom",
         json_url=f"{BASE}/feeds/{rel}.json",
         alternate_url=f"{BASE}/feeds/",
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
@@ -158,7 +159,10 @@ def test_updated_moves_only_with_last_changed() -> None:
     edited = [replace(a, body_html="<p>typo fixed</p>") if a.id == 5 else a for a in arts]
     same = check_feed(render(spec(), edited))
     e_id = entry_id(arts[4].canonical_url)
-    pick = lambda p: {e.id: e for e in p.entries}[e_id]  # noqa: E731
+
+    def pick(parsed: Any) -> Any:
+        return {e.id: e for e in parsed.entries}[e_id]
+
     assert pick(same).updated == pick(before).updated
     changed_at = datetime(2025, 7, 12, 6, 0, tzinfo=UTC)
     moved = [replace(a, last_changed=changed_at) if a.id == 5 else a for a in edited]

@@ -249,7 +249,7 @@ def test_unwritable_output_is_a_feed_error(tmp_path: Path) -> None:
 
 def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = publish.render_entries
+    real = publish.render_entries  # type: ignore[attr-defined]
 
     def counting(spec: FeedSpec, entries: Sequence[EntryView], *, generator_version: str) -> bytes:
         calls.append(f"{spec.kind}/{spec.key}")
