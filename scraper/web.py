@@ -41,9 +41,10 @@ from feeds.unsubscribe import unsubscribe_routes
 from feeds.web import feed_routes
 from scraper import __version__
 from scraper.errors import ScraperError
-from scraper.health import SourceHealth, assess_all
+from scraper.health import HISTORY, SourceHealth, assess_all
 from scraper.logs import event
 from scraper.metrics import CONTENT_TYPE
+from scraper.models import FillRates
 
 if TYPE_CHECKING:
     from scraper.service import Service
@@ -189,6 +190,27 @@ def _refresh_source_gauges(service: Service) -> None:
         m.source_last_success.set(success, source=h.source_id)
 
 
+def _next_run_text(h: SourceHealth, now: datetime) -> str:
+    if not h.enabled:
+        return "disabled"
+    if h.next_run is not None and h.next_run <= now:
+        return "due now"
+    return relative_time(h.next_run, now)
+
+
+def _last_fill(service: Service, h: SourceHealth) -> FillRates | None:
+    """Fill rates of the source's latest run that extracted anything (``None``: none yet).
+
+    A run that found nothing new has no fill rates; showing 0 % would read as breakage.
+    """
+    if h.links_last_run or h.new_last_run:
+        return h.fill
+    for report in service.store.recent_reports(h.source_id, limit=HISTORY):
+        if report.fetched:
+            return report.fill
+    return None
+
+
 def _status_context(service: Service) -> dict[str, Any]:
     config = service.config
     now = service.clock()
@@ -200,11 +222,13 @@ def _status_context(service: Service) -> dict[str, Any]:
     sources = [
         {
             "h": h,
+            "fill": _last_fill(service, h),
+            "extra_flags": [f for f in h.flags if f.split(":")[0] != h.status],
             "homepage": homepages.get(h.source_id),
             "week": this_week.get(h.source_id, 0),
             "running": h.source_id in service.running,
             "last_success": relative_time(h.last_success, now),
-            "next_run": relative_time(h.next_run, now) if h.enabled else "disabled",
+            "next_run": _next_run_text(h, now),
             "feed": f"/feeds/sources/{h.source_id}.atom",
         }
         for h in rows
