@@ -134,6 +134,7 @@ def find_body(
     if top is None:
         return BodyResult(walk(body, base_url), body)
     top, top_score = _common_ancestor(top, top_score, scores)
+    top, top_score = _climb(top, top_score, scores)
     # siblings that look like more of the article
     parent = top.parent
     chosen: list[LexborNode] = [top]
@@ -164,6 +165,44 @@ def find_body(
     for node in chosen:
         blocks.extend(walk(node, base_url))
     return BodyResult(_drop_link_lists(blocks), top)
+
+
+def _element_children(node: LexborNode) -> int:
+    count = 0
+    child = node.first_child
+    while child is not None:
+        if child.is_element_node:
+            count += 1
+        child = child.next
+    return count
+
+
+def _climb(
+    top: LexborNode, top_score: float, scores: dict[int, tuple[LexborNode, float]]
+) -> tuple[LexborNode, float]:
+    """Move up while ancestors' raw scores grow (more of the article lives beside the winner),
+    and past wrappers whose only child is the winner."""
+    entry = scores.get(top.mem_id)
+    last = entry[1] if entry else top_score
+    threshold = last / 3
+    parent = top.parent
+    while parent is not None and parent.tag not in {"body", "html"}:
+        pentry = scores.get(parent.mem_id)
+        if pentry is None:
+            parent = parent.parent
+            continue
+        if pentry[1] < threshold:
+            break
+        if pentry[1] > last:
+            top, top_score = parent, max(top_score, pentry[1])
+            break
+        last = pentry[1]
+        parent = parent.parent
+    parent = top.parent
+    while parent is not None and parent.tag not in {"body", "html"} and _element_children(parent) == 1:
+        top = parent
+        parent = top.parent
+    return top, top_score
 
 
 def _common_ancestor(
