@@ -198,9 +198,9 @@ class Fetcher:
         self._client = client or httpx.AsyncClient(
             timeout=self._timeout,
             follow_redirects=False,
-            limits=httpx.Limits(
-                max_connections=max(config.concurrency * 2, 8), max_keepalive_connections=32
-            ),
+            # The gate bounds requests in flight; the pool only keeps connections warm
+            # (one per host), so it must not be the tighter limit.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=128),
         )
         self._clock = clock
         self._gate = HostGate(config.concurrency, config.per_host_spacing, clock=clock, sleep=sleep)
