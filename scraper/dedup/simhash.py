@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -149,6 +150,7 @@ def _bands(count: int) -> list[tuple[int, int]]:
 _M1 = 0x5555555555555555
 _M2 = 0x3333333333333333
 _M4 = 0x0F0F0F0F0F0F0F0F
+_MAX_PROBES = 4096  # per band and query
 _SMALL = 24  # below this many candidates a plain loop beats the packed popcount
 
 
@@ -217,6 +219,11 @@ class SimHashIndex:
         self._bands = _bands(bands)
         # pigeonhole: some band differs in at most max_distance // bands bits; probe them all
         radius = max_distance // bands
+        width = 64 // bands + (64 % bands > 0)
+        if sum(math.comb(width, r) for r in range(radius + 1)) > _MAX_PROBES:
+            raise ValueError(
+                f"{bands} bands for distance {max_distance} need too many probes: use more bands"
+            )
         self._probes = [_flips(mask.bit_length(), radius) for _, mask in self._bands]
         self._tables: list[dict[int, _Bucket]] = [{} for _ in self._bands]
         self._hashes: dict[int, int] = {}
