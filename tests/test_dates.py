@@ -456,6 +456,27 @@ def test_find_dates_in_lines() -> None:
     assert [iso(p) for p in persian] == ["2020-02-18T06:55:00+03:30"]
 
 
+def test_time_before_the_date() -> None:
+    parsed = parse_date("Updated: 10:30 AM EST, Thu November 9, 2023")
+    assert parsed is not None
+    assert (parsed.value.isoformat(), parsed.matched, parsed.explicit_offset) == (
+        "2023-11-09T10:30:00-05:00",
+        "10:30 AM EST, Thu November 9, 2023",
+        True,
+    )
+    persian = find_dates("۱۸:۵۹ - يکشنبه ۲۱ ارديبهشت ۱۳۹۹", timezone=TEHRAN)
+    assert [iso(p) for p in persian] == ["2020-05-10T18:59:00+04:30"]
+    # a time already used by the date before it is not used again
+    two = find_dates("9 July 2025 10:30 12 July 2025")
+    assert [(p.matched, p.has_time) for p in two] == [
+        ("9 July 2025 10:30", True),
+        ("12 July 2025", False),
+    ]
+    # YJC's visually reversed "۵۹ : ۱۸" is not a time we can trust
+    yjc = find_dates("۵۹ : ۱۸   -  يکشنبه ۲۱ ارديبهشت ۱۳۹۹")
+    assert [(p.matched, p.has_time) for p in yjc] == [("۲۱ ارديبهشت ۱۳۹۹", False)]
+
+
 def test_find_dates_limit_and_order() -> None:
     text = " ; ".join(f"{d} March 2021" for d in range(1, 29))
     found = find_dates(text, limit=5)

@@ -294,6 +294,13 @@ _TIME: Final = r"""
                     |[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?|[A-Z]{1,4}(?![^\W\d_])))?)
 """
 _FLAGS: Final = re.VERBOSE
+_LEADING_TIME_RE: Final = re.compile(
+    r"""(?<![\d:.])(?P<time>(?P<hh>\d{1,2}):(?P<mi>\d{2})(?::(?P<ss>\d{2}))?)
+    (?:\s?(?P<ampm>[aApP]\.?\s?[mM]\.?|ب\.?\s?ظ|ق\.?\s?ظ))?
+    (?:\s?(?P<tz>Z|(?:(?:UTC|GMT)\s?)?[+-]\d{1,2}(?::?\d{2})?|[A-Z]{2,4}))?
+    \s{0,3}[,|\-–—]?\s{0,3}(?:(?>[^\W\d_]+)\.?,?\s{1,3})?$""",  # an optional weekday
+    re.VERBOSE,
+)
 _SUFFIX: Final = r"(?:st|nd|rd|th|er|e|º|ª|-?го|-?е)?"
 _PATTERNS: Final = (
     # 2020-02-18, 1399/02/21, 2025.07.09, 2020-02-18 T 07:20:50 +0330
@@ -481,9 +488,18 @@ def _to_gregorian(year: int, month: int, day: int, calendar: str) -> date | None
 
 
 def _from_match(
-    kind: str, m: re.Match[str], ctx: _Context, original: str, impossible: list[str] | None = None
-) -> tuple[ParsedDate, int] | None:
-    """The date in one match and where it ends, or None (noted in `impossible` if date-shaped)."""
+    kind: str,
+    m: re.Match[str],
+    ctx: _Context,
+    original: str,
+    impossible: list[str] | None = None,
+    floor: int = 0,
+) -> tuple[ParsedDate, int, int] | None:
+    """(date, start, end) for one match, or None (noted in `impossible` if date-shaped).
+
+    A time of day right before the date ("10:30 AM EST, Thu November 9, 2023") is read when
+    none follows it, but never from text before `floor` (what an earlier date already used).
+    """
     parts = _ymd(kind, m, ctx)
     if parts is None:
         return None
@@ -492,17 +508,25 @@ def _from_match(
         if impossible is not None:
             impossible.append(m.group("date"))
         return None
+    start, end, zone, explicit = m.start(), m.end("date"), ctx.zone, False
+    timed: re.Match[str] = m
     clock = _time_of_day(m)  # an impossible "time" (a duration, 25:61) is left unread
-    end, zone, explicit = m.end("date"), ctx.zone, False
+    if clock is None and m.group("time") is None:
+        lead = _LEADING_TIME_RE.search(m.string, max(floor, start - 40), start)
+        if lead is not None and (clock := _time_of_day(lead)) is not None:
+            timed, start = lead, lead.start()
     if clock is not None:
-        end = max(end, m.end("time"))
-        offset = m.group("tz")
+        if timed is m:
+            end = max(end, m.end("time"))
+        offset = timed.group("tz")
         found = _text_zone(offset.strip()) if offset else None
         if found is not None:
-            zone, explicit, end = found, True, max(end, m.end("tz"))
+            zone, explicit = found, True
+            if timed is m:
+                end = max(end, m.end("tz"))
     value = _localize(datetime.combine(day, clock or time()), zone)
-    matched = original[m.start() : end].strip(" ,-")
-    return ParsedDate(value, clock is not None, parts[3], matched, explicit), end
+    matched = original[start:end].strip(" ,-")
+    return ParsedDate(value, clock is not None, parts[3], matched, explicit), start, end
 
 
 def _whole(norm: str, original: str, ctx: _Context) -> ParsedDate | None:
@@ -512,7 +536,7 @@ def _whole(norm: str, original: str, ctx: _Context) -> ParsedDate | None:
         m = pattern.fullmatch(norm, start, end)
         if m is not None:
             result = _from_match(kind, m, ctx, original)
-            if result is not None and result[1] == end:
+            if result is not None and result[2] == end:
                 return result[0]
     return None
 
@@ -553,10 +577,10 @@ def _scan(
     for start, _, kind, m in found:
         if start < taken_until:
             continue
-        result = _from_match(kind, m, ctx, original, impossible)
+        result = _from_match(kind, m, ctx, original, impossible, max(taken_until, 0))
         if result is not None:
-            taken_until = result[1]
-            yield start, result[1], result[0]
+            taken_until = result[2]
+            yield result[1], result[2], result[0]
 
 
 # --- dateparser fallback ---------------------------------------------------------------------
