@@ -140,6 +140,7 @@ class Service:
         self._feeds_task: asyncio.Task[None] | None = None
         self._digest_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[object]] = set()
+        self._dispatch_error: str | None = None
 
     # -- state the web app reads ---------------------------------------------------------
     def scheduler_running(self) -> bool:
@@ -264,8 +265,13 @@ class Service:
             states = self.store.source_states()
             due = due_sources(self.config, states, now=self.clock(), running=self.running)
         except ScraperError as e:
-            event("dispatch.failed", logging.WARNING, error=e.one_line())
+            if self._dispatch_error != str(e):  # once per distinct error, not every tick
+                event("dispatch.failed", logging.WARNING, error=e.one_line())
+            self._dispatch_error = str(e)
             return
+        if self._dispatch_error is not None:
+            event("dispatch.recovered")
+            self._dispatch_error = None
         for src in due:
             task = asyncio.create_task(self._run_source(src, self._semaphore, self._fetcher))
             self.running[src.id] = task

@@ -64,6 +64,7 @@ class ThinkTank:
     items: int = 3
     fail: bool = False
     delay: float = 0.0
+    host: str = "127.0.0.1"  # "localhost" is another host for the fetcher, same server
 
     def __post_init__(self) -> None:
         self.site.route(f"/{self.id}/feed.xml", self._feed)
@@ -72,14 +73,14 @@ class ThinkTank:
 
     @property
     def homepage(self) -> str:
-        return self.site.url(f"/{self.id}/")
+        return self.site.url(f"/{self.id}/", host=self.host)
 
     @property
     def feed_url(self) -> str:
-        return self.site.url(f"/{self.id}/feed.xml")
+        return self.site.url(f"/{self.id}/feed.xml", host=self.host)
 
     def page_url(self, n: int) -> str:
-        return self.site.url(f"/{self.id}/p/{n}")
+        return self.site.url(f"/{self.id}/p/{n}", host=self.host)
 
     def title(self, n: int) -> str:
         return f"{self.name} analysis number {n}"

@@ -1,0 +1,108 @@
+"""The service loop in-process: concurrency limit, no self-overlap, lock loss, refusal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scraper.config import load_config
+from scraper.errors import LockedError
+from scraper.models import SourceReport
+from scraper.service import LOCK_NAME, Service, _listen, _main
+from scraper.store import Store
+from tests._service_helpers import ThinkTank, write_config
+from tests.sitesrv import SiteServer
+
+
+@pytest.fixture
+def site() -> Iterator[SiteServer]:
+    with SiteServer() as server:
+        yield server
+
+
+def _overlaps(a: SourceReport, b: SourceReport) -> bool:
+    return a.started < b.finished and b.started < a.finished
+
+
+async def _run_until(service: Service, done: object, timeout: float = 20.0) -> int:
+    sock = _listen("127.0.0.1", 0)
+    task = asyncio.create_task(service.run(sock))
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not done():  # type: ignore[operator]
+            assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+            assert not task.done(), task
+            await asyncio.sleep(0.05)
+    finally:
+        service.request_stop("test")
+        code = await asyncio.wait_for(task, 15)
+        sock.close()
+    return code
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+async def test_global_limit_on_concurrent_sources(
+    site: SiteServer, tmp_path: Path, limit: int
+) -> None:
+    # two hosts (127.0.0.1, localhost): the fetcher alone would run them in parallel
+    a = ThinkTank(site, "alpha", "Alpha", delay=0.3)
+    b = ThinkTank(site, "beta", "Beta", delay=0.3, host="localhost")
+    path = write_config(
+        tmp_path / "c.toml",
+        [a, b],
+        data=tmp_path / "data",
+        schedule="every 1h",
+        serve={"max_concurrent_sources": limit},
+    )
+    config = load_config(path)
+    with Store.open(config.database_url) as store:
+        store.sync_sources(config.sources, datetime.now(UTC))
+        service = Service(config, store, config_path=str(path), owner="t")
+        code = await _run_until(
+            service, lambda: store.recent_reports("alpha") and store.recent_reports("beta")
+        )
+        assert code == 0
+        (ra,), (rb,) = store.recent_reports("alpha"), store.recent_reports("beta")
+    assert ra.new == 3 and rb.new == 3
+    assert _overlaps(ra, rb) is (limit == 2)
+
+
+async def test_a_source_never_overlaps_itself(site: SiteServer, tmp_path: Path) -> None:
+    slow = ThinkTank(site, "slow", "Slow", delay=0.4)  # a run takes > 1 s, the schedule is 1 s
+    path = write_config(tmp_path / "c.toml", [slow], data=tmp_path / "data", schedule="every 1s")
+    config = load_config(path)
+    with Store.open(config.database_url) as store:
+        store.sync_sources(config.sources, datetime.now(UTC))
+        service = Service(config, store, config_path=str(path), owner="t")
+        assert await _run_until(service, lambda: len(store.recent_reports("slow")) >= 2) == 0
+        runs = store.recent_reports("slow")
+    for i, first in enumerate(runs):
+        for second in runs[i + 1 :]:
+            assert not _overlaps(first, second)
+
+
+async def test_losing_the_lock_stops_the_service_with_status_1(
+    site: SiteServer, tmp_path: Path
+) -> None:
+    path = write_config(tmp_path / "c.toml", [ThinkTank(site, "a", "A")], data=tmp_path / "d")
+    config = load_config(path)
+    now = datetime.now(UTC)
+    with Store.open(config.database_url) as store:
+        assert store.acquire_lock(LOCK_NAME, "other-host:1:abc", now, 60)
+        service = Service(config, store, config_path=str(path), owner="me")
+        await service._heartbeat()
+        assert service.exit_code == 1 and service._stop.is_set()
+
+
+async def test_a_held_lock_refuses_to_start(site: SiteServer, tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.toml", [ThinkTank(site, "a", "A")], data=tmp_path / "d")
+    config = load_config(path)
+    with Store.open(config.database_url) as store:
+        assert store.acquire_lock(LOCK_NAME, "box:42:beef", datetime.now(UTC), 60)
+        with pytest.raises(LockedError, match=r"lock held by box:42:beef"):
+            await _main(config, str(path), "127.0.0.1", 0)
+        assert store.lock_owner(LOCK_NAME, datetime.now(UTC)) == "box:42:beef"
