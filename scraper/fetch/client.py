@@ -4,10 +4,13 @@ Per URL, in order: robots.txt of each hop's origin (:mod:`.robots`), the politen
 (:mod:`.politeness`), one GET with our User-Agent, ``Accept-Encoding: gzip, deflate`` and the
 stored validators, inside a wall-clock deadline that covers the body too (httpx timeouts only
 bound inactivity); the raw body read through a bounded decoder (:mod:`.decode`) and decoded to
-text (:mod:`.charset`). Redirects are followed by hand (``max_redirects``, http/https only,
-loops refused, robots re-checked per hop); 408/429/5xx and connection errors are retried with
-backoff or ``Retry-After`` (:mod:`.retry`). Per-URL faults never raise: they come back as a
-status and one ``error`` line.
+text (:mod:`.charset`) (all of one request: :mod:`.exchange`). Redirects are followed by hand
+(``max_redirects``, http/https only, loops refused, robots re-checked per hop); 408/429/5xx
+and connection errors are retried with backoff or ``Retry-After`` (:mod:`.retry`). Per-URL
+faults never raise: they come back as a status and one ``error`` line.
+
+The deadline bounds each HTTP request (one attempt at one hop), not the waits between them:
+queueing behind other requests to the same host and backoff are politeness, not slowness.
 """
 
 from __future__ import annotations
@@ -15,21 +18,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from scraper.config import FetchConfig
-from scraper.errors import DeadlineError, FetchError, TooLargeError
-from scraper.fetch.charset import decode_text
-from scraper.fetch.decode import ACCEPT_ENCODING, BoundedDecoder, parse_content_encoding
+from scraper.errors import FetchError
+from scraper.fetch.decode import ACCEPT_ENCODING
+from scraper.fetch.exchange import (
+    ACCEPT_HEADER,
+    BINARY_MAGIC,
+    Accept,
+    Exchange,
+    Exchanger,
+    describe,
+    inspect,
+)
 from scraper.fetch.politeness import HostGate, host_key
 from scraper.fetch.retry import backoff_delay, is_retryable_status, parse_retry_after
 from scraper.fetch.robots import (
@@ -43,28 +52,6 @@ from scraper.models import FetchResult, FetchStatus
 __all__ = ["Accept", "FetchStats", "Fetcher"]
 
 log = logging.getLogger(__name__)
-
-Accept = Literal["html", "xml", "any"]
-
-ERROR_BODY_BYTES = 256 * 1024  # read of a 4xx/5xx page, enough to recognise a challenge page
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_XML_EXTRA = frozenset(
-    {
-        "application/xml",
-        "application/gzip",
-        "application/x-gzip",
-        "application/x-gunzip",
-        "application/gzip-compressed",
-        "application/octet-stream",
-    }
-)
-_ACCEPT_HEADER: Mapping[str, str] = {
-    "html": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-    "xml": "application/xml,text/xml,application/rss+xml,application/atom+xml,*/*;q=0.5",
-    "any": "*/*",
-}
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,53 +67,13 @@ class FetchStats:
 
 
 @dataclass(slots=True)
-class _Exchange:
-    """One HTTP request and what was read of its answer."""
-
-    url: str
-    status: int
-    headers: httpx.Headers
-    kind: Literal["redirect", "not_modified", "not_html", "body"]
-    accept: Accept = "any"
-    body: bytes = b""
-    text: str = ""
-    encoding: str | None = None
-    blocked: bool = False
-
-    @property
-    def media_type(self) -> str:
-        return _media_type(self.headers.get("content-type"))
-
-
-@dataclass(slots=True)
 class _Outcome:
     """The end of the attempts at one URL: an exchange, or an error line."""
 
     attempts: int
-    exchange: _Exchange | None = None
+    exchange: Exchange | None = None
     error: str | None = None
     http_status: int | None = None
-    kind: type[FetchError] = field(default=FetchError)
-
-
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def _acceptable(media: str, accept: Accept) -> bool:
-    if accept == "any" or not media:
-        return True
-    if accept == "html":
-        return media in _HTML_TYPES
-    return media.startswith("text/") or media.endswith("+xml") or media in _XML_EXTRA
-
-
-def _is_textual(media: str, body: bytes) -> bool:
-    if body[:2] == b"\x1f\x8b":
-        return False
-    if not media or media.startswith("text/") or media == "application/octet-stream":
-        return True
-    return any(word in media for word in ("html", "xml", "json"))
 
 
 def _is_http(url: str) -> bool:
@@ -136,38 +83,6 @@ def _is_http(url: str) -> bool:
 
 def _defragment(url: str) -> str:
     return urlunsplit(urlsplit(url)._replace(fragment=""))
-
-
-def _describe(error: httpx.TransportError) -> str:
-    detail = str(error).strip()
-    cause: BaseException | None = error
-    while not detail and cause is not None:  # httpx often wraps the OSError without a message
-        cause = cause.__cause__ or cause.__context__
-        if isinstance(cause, OSError) and cause.strerror:
-            detail = cause.strerror
-        elif cause is not None and str(cause).strip():
-            detail = str(cause).strip()
-    detail = detail or type(error).__name__
-    if isinstance(error, httpx.ConnectTimeout):
-        return f"connect timeout ({detail})"
-    if isinstance(error, httpx.TimeoutException):
-        return f"timeout ({detail})"
-    if isinstance(error, httpx.ConnectError):
-        return f"connection failed ({detail})"
-    if isinstance(error, httpx.RemoteProtocolError):
-        return f"connection broken ({detail})"
-    if isinstance(error, httpx.ReadError | httpx.WriteError):
-        return f"connection error ({detail})"
-    return f"{type(error).__name__} ({detail})"
-
-
-def _looks_blocked(text: str, status: int, headers: httpx.Headers) -> bool:
-    """The extractor's detector; only when it cannot be imported, the ``cf-mitigated`` header."""
-    try:
-        from scraper.extract import is_blocked
-    except ImportError:  # pragma: no cover - the extract package is part of the tree
-        return "challenge" in headers.get("cf-mitigated", "").lower()
-    return is_blocked(text, status, headers)
 
 
 class Fetcher:
@@ -207,11 +122,10 @@ class Fetcher:
         self._robots = RobotsCache(
             self._get_robots, agent=config.user_agent, ttl=config.robots_ttl, clock=clock
         )
+        self._http = Exchanger(
+            self._client, self._gate, timeout=self._timeout, deadline=config.deadline
+        )
         self._rng = random.Random()
-        self._requests = 0
-        self._robots_requests = 0
-        self._bytes_received = 0
-        self._bytes_decoded = 0
         self._retries = 0
 
     # -- public API -----------------------------------------------------------------------
@@ -219,11 +133,12 @@ class Fetcher:
     @property
     def stats(self) -> FetchStats:
         """A snapshot of the counters."""
+        http = self._http
         return FetchStats(
-            self._requests,
-            self._robots_requests,
-            self._bytes_received,
-            self._bytes_decoded,
+            http.requests,
+            http.robots_requests,
+            http.bytes_received,
+            http.bytes_decoded,
             self._retries,
         )
 
@@ -293,7 +208,7 @@ class Fetcher:
         headers = {
             "User-Agent": self.config.full_user_agent,
             "Accept-Encoding": ACCEPT_ENCODING,
-            "Accept": _ACCEPT_HEADER[accept],
+            "Accept": ACCEPT_HEADER[accept],
         }
         if etag:
             headers["If-None-Match"] = etag
@@ -373,7 +288,7 @@ class Fetcher:
         self,
         url: str,
         *,
-        ex: _Exchange,
+        ex: Exchange,
         attempts: int,
         redirects: list[str],
         etag: str | None,
@@ -410,7 +325,7 @@ class Fetcher:
             )
         media = ex.media_type
         if ex.kind == "not_html" or (
-            not media and ex.accept == "html" and ex.body.startswith(_BINARY_MAGIC)
+            not media and ex.accept == "html" and ex.body.startswith(BINARY_MAGIC)
         ):
             return self._result(
                 url, final, FetchStatus.NOT_HTML, error=f"not HTML ({media or 'binary'})", **common
@@ -437,18 +352,18 @@ class Fetcher:
             retry_after: float | None = None
             status: int | None = None
             try:
-                ex = await self._exchange(url, headers, accept, self.config.max_bytes)
+                ex = await self._http.get(url, headers, accept, self.config.max_bytes)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
                 # httpx parses a redirect's Location even when not following it, so a
                 # ``Location: javascript:...`` surfaces here, not as a redirect.
                 return _Outcome(attempt, error=f"invalid URL or redirect target refused ({e})")
             except httpx.TransportError as e:
-                problem = _describe(e)
+                problem = describe(e)
             except FetchError as e:  # deadline, too large, bad encoding: retrying will not help
                 return _Outcome(attempt, error=str(e), http_status=e.status)
             else:
                 if ex.kind == "body":
-                    self._inspect(ex, accept)
+                    inspect(ex, accept)
                 if not is_retryable_status(ex.status) or ex.blocked or ex.kind != "body":
                     return _Outcome(attempt, exchange=ex)
                 status = ex.status
@@ -477,95 +392,6 @@ class Fetcher:
             attempt, self.config.backoff_base, self.config.retry_after_cap, self._rng
         )
 
-    def _inspect(self, ex: _Exchange, accept: Accept) -> None:
-        """Decode the body to text and recognise challenge pages."""
-        media = ex.media_type
-        if _is_textual(media, ex.body):
-            match = _CHARSET.search(ex.headers.get("content-type", ""))
-            xml = "xml" in media or (accept == "xml" and "html" not in media)
-            ex.text, ex.encoding = decode_text(ex.body, match.group(1) if match else None, xml=xml)
-        if ex.status >= 400 or "html" in media or not media:
-            ex.blocked = _looks_blocked(ex.text, ex.status, ex.headers)
-
-    # -- one request ----------------------------------------------------------------------
-
-    async def _exchange(
-        self,
-        url: str,
-        headers: Mapping[str, str],
-        accept: Accept,
-        limit: int,
-        *,
-        robots: bool = False,
-    ) -> _Exchange:
-        """One GET through the politeness gate, within the deadline, body read bounded."""
-        deadline = self.config.deadline
-        async with self._gate.slot(host_key(url)):
-            self._requests += 1
-            if robots:
-                self._robots_requests += 1
-            try:
-                async with asyncio.timeout(deadline):
-                    async with self._client.stream(
-                        "GET", url, headers=headers, follow_redirects=False, timeout=self._timeout
-                    ) as response:
-                        return await self._consume(url, response, accept, limit, robots=robots)
-            except TimeoutError as e:
-                raise DeadlineError(
-                    f"deadline of {deadline:g} s passed before the response was complete", url=url
-                ) from e
-
-    async def _consume(
-        self, url: str, response: httpx.Response, accept: Accept, limit: int, *, robots: bool
-    ) -> _Exchange:
-        status = response.status_code
-        headers = response.headers
-        if 300 <= status < 400 and status != 304 and headers.get("location"):
-            return _Exchange(url, status, headers, "redirect", accept)
-        if status == 304:
-            return _Exchange(url, status, headers, "not_modified", accept)
-        media = _media_type(headers.get("content-type"))
-        if 200 <= status < 300 and not robots and not _acceptable(media, accept):
-            return _Exchange(url, status, headers, "not_html", accept)  # body never read
-        truncate = robots or status >= 400
-        if status >= 400:
-            limit = min(limit, ERROR_BODY_BYTES)
-        try:
-            body = await self._read(response, limit, truncate=truncate)
-        except FetchError as e:
-            if status < 400:
-                e.url, e.status = url, status
-                raise
-            body = b""  # an unreadable error page is still an error page
-        return _Exchange(url, status, headers, "body", accept, body)
-
-    async def _read(self, response: httpx.Response, limit: int, *, truncate: bool) -> bytes:
-        """The decoded body, at most ``limit`` bytes (cut there with ``truncate``, else
-        :class:`TooLargeError`)."""
-        if response.is_stream_consumed:
-            # Built in memory (httpx.MockTransport in tests): httpx already decoded it.
-            decoder = BoundedDecoder(None, limit, truncate=truncate)
-            whole = decoder.feed(response.content)
-            self._bytes_received += decoder.raw
-            self._bytes_decoded += len(whole)
-            return whole
-        coding = parse_content_encoding(response.headers.get("content-encoding"))
-        decoder = BoundedDecoder(coding, limit, truncate=truncate)
-        length = response.headers.get("content-length", "")
-        if not truncate and length.isdigit() and int(length) > limit:
-            raise TooLargeError(f"body of {int(length)} bytes is larger than {limit}; refused")
-        out = bytearray()
-        try:
-            async for chunk in response.aiter_raw():
-                out += decoder.feed(chunk)
-                if decoder.full:
-                    break
-            out += decoder.finish()
-        finally:
-            self._bytes_received += decoder.raw
-            self._bytes_decoded += len(out)
-        return bytes(out)
-
     # -- robots.txt -----------------------------------------------------------------------
 
     async def _get_robots(self, robots_url: str) -> RobotsAnswer:
@@ -574,9 +400,9 @@ class Fetcher:
         current = robots_url
         for _ in range(ROBOTS_MAX_REDIRECTS + 1):
             try:
-                ex = await self._exchange(current, headers, "any", ROBOTS_MAX_BYTES, robots=True)
+                ex = await self._http.get(current, headers, "any", ROBOTS_MAX_BYTES, robots=True)
             except (httpx.TransportError, httpx.InvalidURL, FetchError) as e:
-                detail = _describe(e) if isinstance(e, httpx.TransportError) else str(e)
+                detail = describe(e) if isinstance(e, httpx.TransportError) else str(e)
                 return RobotsAnswer(None, error=detail)
             if ex.kind == "redirect":
                 current = urljoin(current, ex.headers["location"].strip())
