@@ -46,7 +46,8 @@ _ROLE_WORDS = re.compile(
     r"|institute|university|department|ceo|founder|host|contributor|columnist|writer|vice"
     r"|visiting|nonresident|non-resident|adjunct|distinguished|assistant|deputy|executive|chief"
     r"|former|research|professor|lecturer|member|coordinator|officer|specialist|project"
-    r"|technologist|engineer|journalist|economist|scientist|counsel|attorney)\b",
+    r"|technologist|engineer|journalist|economist|scientist|counsel|attorney|multimedia"
+    r"|communications|digital|press)\b",
     re.I,
 )
 _NOT_NAME = re.compile(

@@ -199,7 +199,9 @@ def _climb(
         last = pentry[1]
         parent = parent.parent
     parent = top.parent
-    while parent is not None and parent.tag not in {"body", "html"} and _element_children(parent) == 1:
+    while (
+        parent is not None and parent.tag not in {"body", "html"} and _element_children(parent) == 1
+    ):
         top = parent
         parent = top.parent
     return top, top_score

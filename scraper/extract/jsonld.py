@@ -109,7 +109,7 @@ def _people(
     if depth > 3 or value is None:
         return []
     if isinstance(value, str):
-        return [value.strip()] if value.strip() else []
+        return [value.strip()] if value.strip() and not orgs else []
     if isinstance(value, list):
         out: list[str] = []
         for item in value:
@@ -184,6 +184,7 @@ def read_jsonld(tree: LexborHTMLParser) -> list[LdArticle]:
                 authors=tuple(
                     _people(obj.get("author"), index) or _people(obj.get("creator"), index)
                 ),
+                org_authors=tuple(_people(obj.get("author"), index, orgs=True)),
                 published=_string(obj.get("datePublished")) or _string(obj.get("dateCreated")),
                 modified=_string(obj.get("dateModified")),
                 description=_string(obj.get("description")),

@@ -1,0 +1,96 @@
+"""Author names and bylines (scraper.extract.authors). Inputs are written here."""
+
+from __future__ import annotations
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from scraper.extract.authors import (
+    byline_authors,
+    clean_authors,
+    explicit_byline,
+    looks_like_name,
+    split_names,
+)
+from scraper.extract.blocks import Block
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("By Jane Doe and John Smith", ["Jane Doe", "John Smith"]),
+        ("Commentary by Anna Newby", ["Anna Newby"]),
+        ("VON MORITZ GATHMANN am 21. April 2020", ["MORITZ GATHMANN"]),
+        ("Text von Christian Seiler", ["Christian Seiler"]),
+        (
+            "Martin Untersinger (avec Damien Leloup, Morgane Tual)",
+            ["Martin Untersinger", "Damien Leloup", "Morgane Tual"],
+        ),
+        (
+            "Daniel Kahn Gillmor, Senior Staff Technologist, ACLU Speech, Privacy, and Technology Project",
+            ["Daniel Kahn Gillmor"],
+        ),
+        ("Fred Dews Multimedia Project Manager - Office of Communications", ["Fred Dews"]),
+        ("Bradley M. Kuhn (http://ebb.org/bkuhn/)", ["Bradley M. Kuhn"]),
+        ("ByAlex Bozarjian", ["Alex Bozarjian"]),
+        ("Byron Smith", ["Byron Smith"]),
+        ("Ursula von der Leyen", ["Ursula von der Leyen"]),
+        ("https://www.facebook.com/someone", []),
+        ("@handle", []),
+        ("Share this article", []),
+        ("Bekannt für Freundschaften zu Intellektuellen", []),
+    ],
+)
+def test_clean_authors(raw: str, names: list[str]) -> None:
+    assert clean_authors([raw]) == names
+
+
+def test_clean_authors_dedups_in_order() -> None:
+    assert clean_authors(["Ann Lee", "ann lee", "Bo Kim"]) == ["Ann Lee", "Bo Kim"]
+
+
+def test_split_and_names() -> None:
+    assert split_names("By A, B & C") == ["A", "B", "C"]
+    assert looks_like_name("Ali Beman Eghbali Zarch")
+    assert looks_like_name("علی بیمان")
+    assert not looks_like_name("Key Takeaways")
+    assert not looks_like_name("Posted 3 days ago")
+    assert not looks_like_name("James Martin/CNET")
+
+
+def _b(text: str, hints: str = "p div", node_id: int = 0) -> Block:
+    return Block(kind="p", text=text, html=text, hints=hints, node_id=node_id)
+
+
+def test_multi_line_byline_near_date() -> None:
+    region = [
+        _b("Jeffrey Feltman,", node_id=1),
+        _b("John W. McArthur, and", node_id=2),
+        _b("Fred Dews", node_id=3),
+        _b("October 3, 2025", node_id=4),
+    ]
+    names, used = byline_authors(region, [], frozenset({4}))
+    assert names == ["Jeffrey Feltman", "John W. McArthur", "Fred Dews"]
+    assert {b.node_id for b in used} == {1, 2, 3}
+
+
+def test_bare_name_needs_evidence() -> None:
+    region = [_b("Apple Podcasts"), _b("Some Person")]
+    assert byline_authors(region, [], frozenset()) == ([], [])
+    # confirmed by a signature line at the end of the article
+    tail = [_b("Some Person, Head of the Eurasia Studies Group")]
+    names, _ = byline_authors(region, tail, frozenset())
+    assert names == ["Some Person"]
+
+
+def test_explicit_byline_elements() -> None:
+    tree = LexborHTMLParser(
+        """<div class="comments"><span class="author">Comment Writer</span></div>
+        <div class="navbox authority-control">Largest city</div>
+        <span class="author vcard"><a class="url fn n" href="/a">Chris Jung</a></span>"""
+    )
+    assert explicit_byline(tree) == ["Chris Jung"]
+    tree = LexborHTMLParser(
+        '<li itemprop="author"><span itemprop="name">Hazel Sheffield</span> Reporter</li>'
+    )
+    assert explicit_byline(tree) == ["Hazel Sheffield"]

@@ -1,0 +1,92 @@
+"""Furniture pruning and standing lines (scraper.extract.boilerplate); hand-written inputs."""
+
+from __future__ import annotations
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from scraper.extract.blocks import Block
+from scraper.extract.boilerplate import (
+    in_widget,
+    is_boilerplate_text,
+    prune,
+    script_of,
+    trim_blocks,
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "view 54",
+        "Views: 1,204",
+        "۵۴ بازدید",
+        "(The opinions expressed are those of the authors and do not purport to reflect the opinions or views of the IPIS)",
+        "The views expressed in this article are solely those of the author.",
+        "CSIS does not take specific policy positions.",
+        "نظرات کاربران",
+        "Leave a comment",
+        "Share this article",
+        "Sign up for the podcasts newsletter for occasional updates",
+        "More about Markus Jachtenfuchs",
+    ],
+)
+def test_boilerplate_lines(line: str) -> None:
+    assert is_boilerplate_text(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The view from Moscow is that the war will last 54 more weeks, officials said.",
+        "Opinions differ on whether the treaty will hold.",
+        "Comments by the minister were widely reported in the press on Monday.",
+    ],
+)
+def test_article_lines_kept(line: str) -> None:
+    assert not is_boilerplate_text(line)
+
+
+def test_prune_keeps_big_wrappers_and_drops_furniture() -> None:
+    body = "<p>" + "Real article text, with commas, and more. " * 40 + "</p>"
+    tree = LexborHTMLParser(
+        f"""<body><form id="aspnetForm"><div class="post-meta-wrapper">{body}</div>
+        <div class="share-bar">Share on Facebook</div><nav>Home</nav>
+        <div class="related-posts">Other story</div></form></body>"""
+    )
+    prune(tree)
+    text = tree.body.text() if tree.body else ""
+    assert "Real article text" in text
+    for gone in ("Share on Facebook", "Home", "Other story"):
+        assert gone not in text
+
+
+def test_in_widget() -> None:
+    tree = LexborHTMLParser('<div class="comments"><a id="x">A</a></div><p><a id="y">B</a></p>')
+    x, y = tree.css_first("#x"), tree.css_first("#y")
+    assert x is not None and y is not None
+    assert in_widget(x) and not in_widget(y)
+
+
+def _b(text: str, rtl: bool = False) -> Block:
+    return Block(kind="p", text=text, html=text, rtl=rtl)
+
+
+def test_trim_blocks_signature_comments_and_foreign_script() -> None:
+    para = "A long English paragraph of the article body that goes on and on. " * 3
+    blocks = [
+        _b(para),
+        _b(para),
+        _b("Ann Lee, Senior Fellow at the Institute"),
+        _b("متن دیدگاه"),
+        _b("نام شما را وارد کنید"),
+    ]
+    kept = trim_blocks(blocks, ["Ann Lee"])
+    assert [b.text for b in kept] == [para, para]
+
+
+def test_script_of() -> None:
+    assert script_of("Hello world") == "latin"
+    assert script_of("سلام دنیا") == "arabic"
+    assert script_of("Привет") == "cyrillic"
+    assert script_of("12 34") == "other"
