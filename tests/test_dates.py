@@ -208,7 +208,8 @@ MONTH_NAMES: list[Case] = [
 NUMERIC: list[Case] = [
     ("02.12.19", {"language": "de"}, "2019-12-02T00:00:00+00:00", False, "gregorian", False),
     ("02.12.19", {}, "2019-12-02T00:00:00+00:00", False, "gregorian", False),
-    ("11.03.17", {"language": "en"}, "2017-11-03T00:00:00+00:00", False, "gregorian", False),
+    # dots are day-first even on English pages (Hertie School shows 02.12.19 = 2 Dec 2019)
+    ("02.12.19", {"language": "en"}, "2019-12-02T00:00:00+00:00", False, "gregorian", False),
     ("8.5.12", {"language": "de"}, "2012-05-08T00:00:00+00:00", False, "gregorian", False),
     (
         "14. 01. 2020, 13:47",
@@ -657,6 +658,20 @@ def test_persian_pages_meta_dates() -> None:
     assert sorted(iso(parse_date(v, timezone=TEHRAN)) or "" for v in values["khabaronline"]) == [
         "2020-02-18T03:25:00+00:00",
         "2020-02-18T07:20:50+03:30",
+    ]
+
+
+HERTIE = CORPUS / "thinktanks" / "hertie-school--article_whats-on-the-cards-for-von-der-leyen"
+
+
+@pytest.mark.skipif(not HERTIE.exists(), reason="../shared/corpus is absent")
+def test_hertie_english_page_dotted_date_is_day_first() -> None:
+    truth = json.loads((HERTIE / "truth.json").read_text(encoding="utf-8"))
+    collector = _Text()
+    collector.feed(_page(HERTIE))
+    found = [p for line in collector.parts for p in find_dates(line, language="en")]
+    assert [(p.matched, p.value.date().isoformat()) for p in found if p.matched == "02.12.19"] == [
+        ("02.12.19", truth["date"])
     ]
 
 

@@ -392,7 +392,7 @@ _PM: Final = ("p", "ب", "بعد", "م")
 class _Context:
     table: MonthTable
     zone: tzinfo
-    order: str  # numeric a/b/y: "mdy" (English), "dmy" (other languages), "auto" (no hint)
+    order: str  # a/b/y with "/" or "-": "mdy" (English, or no hint) or "dmy" (other languages)
     prefer_jalali: bool
 
 
@@ -400,12 +400,8 @@ class _Context:
 def _context(language: str | None, timezone: str | None, prefer_jalali: bool) -> _Context:
     code = _language_code(language)
     lowered = (language or "").strip().lower().replace("_", "-")
-    if not lowered:
-        order = "auto"
-    elif lowered.split("-")[0] == "en" and lowered[3:5] not in _DAY_FIRST_ENGLISH:
-        order = "mdy"
-    else:
-        order = "dmy"
+    english = lowered.split("-")[0] == "en" and lowered[3:5] not in _DAY_FIRST_ENGLISH
+    order = "mdy" if not lowered or english else "dmy"
     jalali = prefer_jalali or (code is not None and code.split("-")[0] == "fa")
     return _Context(_month_table(code), _zone(timezone), order, jalali)
 
@@ -440,9 +436,9 @@ def _ymd(kind: str, m: re.Match[str], ctx: _Context) -> tuple[int, int, int, str
                     return year, b, day, JALALI
             return None
         year = int(raw) if len(raw) == 4 else _two_digit_year(int(raw), False)
-        month_first = year not in JALALI_YEARS and (
-            ctx.order == "mdy" or (ctx.order == "auto" and not dotted)
-        )
+        # dots are day-first everywhere (Hertie School's English pages show 02.12.19 for
+        # 2 December 2019); slashes and dashes follow the language: month-first in US English
+        month_first = year not in JALALI_YEARS and not dotted and ctx.order != "dmy"
         if (month_first and a > 12 >= b) or (not month_first and b > 12 >= a):
             month_first = not month_first
         month, day = (a, b) if month_first else (b, a)
