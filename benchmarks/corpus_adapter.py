@@ -29,7 +29,7 @@ def run(html: str, url: str | None) -> dict[str, Any]:
 
 def run_trafilatura(html: str, url: str | None) -> dict[str, Any]:
     """trafilatura 2.x ``bare_extraction`` in the same shape (the peer we measure against)."""
-    import trafilatura  # noqa: PLC0415  (only the comparison needs it)
+    import trafilatura  # only the comparison needs it
 
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
     if doc is None:

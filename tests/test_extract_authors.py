@@ -27,7 +27,8 @@ from scraper.extract.blocks import Block
             ["Martin Untersinger", "Damien Leloup", "Morgane Tual"],
         ),
         (
-            "Daniel Kahn Gillmor, Senior Staff Technologist, ACLU Speech, Privacy, and Technology Project",
+            "Daniel Kahn Gillmor, Senior Staff Technologist, ACLU Speech, Privacy, and Technology"
+            " Project",
             ["Daniel Kahn Gillmor"],
         ),
         ("Fred Dews Multimedia Project Manager - Office of Communications", ["Fred Dews"]),

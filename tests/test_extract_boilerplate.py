@@ -21,7 +21,8 @@ from scraper.extract.boilerplate import (
         "view 54",
         "Views: 1,204",
         "۵۴ بازدید",
-        "(The opinions expressed are those of the authors and do not purport to reflect the opinions or views of the IPIS)",
+        "(The opinions expressed are those of the authors and do not purport to reflect the"
+        " opinions or views of the IPIS)",
         "The views expressed in this article are solely those of the author.",
         "CSIS does not take specific policy positions.",
         "نظرات کاربران",

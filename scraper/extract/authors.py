@@ -82,12 +82,13 @@ def looks_like_name(text: str) -> bool:
         return False
     # Latin-script names are capitalised, except particles (van, de, al-, bin...)
     latin = [p for p in parts if p[:1].isalpha() and ord(p[0]) < 0x250]
-    if latin and len(parts) > 1:
-        if any(not p[:1].isupper() and p.casefold() not in _PARTICLES for p in latin):
-            return False
-    if t.endswith(":"):
+    if (
+        latin
+        and len(parts) > 1
+        and any(not p[:1].isupper() and p.casefold() not in _PARTICLES for p in latin)
+    ):
         return False
-    return True
+    return not t.endswith(":")
 
 
 _PAREN_JUNK = re.compile(r"\([^)]*(?:https?:|www\.|@|\.com)[^)]*\)")
@@ -137,10 +138,11 @@ _BYLINE_HINT = re.compile(
 )
 _NAME_HINT = re.compile(r"author|byline|people|person|name|meta|contributor|expert", re.I)
 _BIO_HINT = re.compile(r"bio|about|related|comment|footer|share|social", re.I)
-_PARTICLES = frozenset(
+_PARTICLE_WORDS = (
     "von van der den de da di du del della des la le bin bint ibn al el y e zu ter ten af av"
-    " dos das do".split()
+    " dos das do"
 )
+_PARTICLES = frozenset(_PARTICLE_WORDS.split())
 _STOP_WORDS = (
     "the a an of on in for to with from at by is are was be listen read more min share "
     "related about home news podcast podcasts video watch print email follow subscribe "
