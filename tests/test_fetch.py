@@ -173,17 +173,20 @@ async def test_conditional_second_fetch_is_not_modified(site: SiteServer) -> Non
 
 async def test_429_retry_after_seconds_is_honoured(site: SiteServer) -> None:
     async with Fetcher(config(retry_after_cap=5)) as fetcher:
+        await fetcher.fetch(site.url("/page/warm-up"))  # robots.txt and lazy imports first
         result = await fetcher.fetch(site.url("/retry-after?s=1"))
         stats = fetcher.stats
     assert result.status is FetchStatus.OK
     assert result.attempts == 2
     assert stats.retries == 1
+    assert stats.requests == 4  # robots.txt, warm-up, 429, 200
     (wait,) = gaps(site.hits("/retry-after"))
     assert 1.0 <= wait < 1.6
 
 
 async def test_429_retry_after_http_date_is_honoured(site: SiteServer) -> None:
     async with Fetcher(config(retry_after_cap=5)) as fetcher:
+        await fetcher.fetch(site.url("/page/warm-up"))
         result = await fetcher.fetch(site.url("/retry-after?s=1&date=1"))
     assert result.status is FetchStatus.OK
     first, second = site.hits("/retry-after")
@@ -496,6 +499,13 @@ async def test_xml_mode_takes_feeds_and_gzip_sitemaps(site: SiteServer) -> None:
         feed = await fetcher.fetch(site.url("/feed.xml"), accept="xml")
         sitemap = await fetcher.fetch(site.url("/sitemap.xml"), accept="xml")
         packed = await fetcher.fetch(site.url("/sitemap.xml.gz"), accept="xml")
+        site.add(
+            "/sitemap-encoded.xml",
+            gzip.compress(sitemap.content),
+            content_type="application/xml",
+            headers={"Content-Encoding": "gzip"},
+        )
+        encoded = await fetcher.fetch(site.url("/sitemap-encoded.xml"), accept="xml")
         as_html = await fetcher.fetch(site.url("/sitemap.xml.gz"))
         page_as_xml = await fetcher.fetch(site.url("/page/x"), accept="xml")
         pdf_as_xml = await fetcher.fetch(site.url("/doc.pdf"), accept="xml")
@@ -509,6 +519,8 @@ async def test_xml_mode_takes_feeds_and_gzip_sitemaps(site: SiteServer) -> None:
     assert packed.content[:2] == b"\x1f\x8b"
     assert packed.text == ""
     assert gunzip_capped(packed.content, 100_000) == sitemap.content
+    assert encoded.content == sitemap.content  # a transfer coding is undone for the caller
+    assert encoded.text.startswith("<?xml")
     assert as_html.status is FetchStatus.NOT_HTML
     assert page_as_xml.status is FetchStatus.OK  # text/* is allowed for feeds
     assert pdf_as_xml.status is FetchStatus.NOT_HTML
