@@ -170,6 +170,10 @@ class Service:
         event("serve.started", host=host, port=port, sources=len(self.config.sources))
         stop_wait = asyncio.create_task(self._stop.wait())
         await asyncio.wait({server_task, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+        if server_task.done() and not self._stop.is_set():  # the HTTP server gave up
+            error = server_task.exception() if not server_task.cancelled() else None
+            event("serve.http_failed", logging.ERROR, error=repr(error) if error else "stopped")
+            self.exit_code = 1
         await self._shutdown()
         server.should_exit = True
         await asyncio.gather(server_task, return_exceptions=True)
