@@ -23,7 +23,9 @@ _BY = re.compile(
     r"^(?:(?:commentary|newsletter|report|analysis|article|essay|interview|op-ed|blog post"
     r"|podcast|review|brief|paper|testimony|written|posted|reported|words|text|story"
     r"|compiled)\s+)?by\s*[:\-]?\s+"
-    r"|^(?:(?:text|texte|words|interview|ein\s+beitrag|ein\s+artikel)\s+)?"
+    r"|^(?:text|texte|textes|words)\s*:\s*"
+    r"|^(?:(?:text|texte|words|interview|ein\s+beitrag|ein\s+artikel|veröffentlicht|geschrieben"
+    r"|verfasst|erstellt|publié|publicado|pubblicato|scritto)\s+)?"
     r"(?:von|par|por|di|da|door|av|af|przez)\s+|(?-i:^By(?=[A-Z][a-z]))"
     r"|^(?:author|authors|auteur|autor|autoren|autores|автор|авторы|نویسنده|نویسندگان|الكاتب"
     r"|بقلم|کاتب)\s*[:：]?\s*",
@@ -68,7 +70,7 @@ def looks_like_name(text: str) -> bool:
         return False
     if not any(ch.isalpha() for ch in t):
         return False
-    if any(ch in t for ch in "@,()[]{}<>=+#*"):
+    if any(ch in t for ch in "@,()[]{}<>=+#*©|«»→←•"):
         return False
     if any(w.casefold().rstrip(",;:") in _STOP for w in parts) or is_boilerplate_text(t):
         return False
@@ -147,10 +149,18 @@ _STOP_WORDS = (
     "the a an of on in for to with from at by is are was be listen read more min share "
     "related about home news podcast podcasts video watch print email follow subscribe "
     "menu search comments comment download pdf report commentary analysis article "
-    "articles view views event events page new latest top story stories sign up log login "
-    "research program policy foreign global world economy economic security institute "
-    "center centre key takeaways summary highlights contents introduction conclusion "
-    "background overview "
+    "articles view views event events page new latest top story stories sign up log "
+    "login research program policy foreign global world economy economic security "
+    "institute center centre key takeaways summary highlights contents introduction "
+    "conclusion background overview tech technology industry business politics sports "
+    "science culture opinion health entertainment markets media life style travel food "
+    "arts books insider editorial games gaming sport photos gallery live breaking mehr "
+    "weitere beiträge zum thema artikel teilen vorlesen anmeldung unter für foto fotos "
+    "bildquelle quelle kommentare kommentar anzeige ältere neuere ausgabe kaufen lesen "
+    "zurück weiter pour sur aktuelles nachrichten startseite impressum datenschutz "
+    "kontakt newsletter noch keine veröffentlicht veröffentlichung werbung reviews "
+    "technik gadgets forum themenstarter moderator reactions liken lade interview text "
+    "illustration bekanntmachung copyright wegweiser redaktion archiv archive blog "
 )
 _STOP = frozenset(_STOP_WORDS.split())
 _TRAILING_AND = re.compile(r"[\s,;]*(?:\band\b|&|،|و)?[\s,;]*$", re.I)
