@@ -133,7 +133,11 @@ class Service:
         self._fetcher = Fetcher(config.fetch)
         self._old_fetchers: list[Fetcher] = []
         self._index = build_index(store)
-        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        # a busy loop delays a wake-up; it never skips one (the database says what is due)
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
         self._stop = asyncio.Event()
         self._reload_lock = asyncio.Lock()
         self._feeds_dirty = False
@@ -203,8 +207,6 @@ class Service:
             self._dispatch,
             IntervalTrigger(seconds=tick_seconds(schedules, around=now)),
             id="dispatch",
-            max_instances=1,
-            coalesce=True,
             next_run_time=now,
         )
         self._scheduler.add_job(

@@ -116,7 +116,7 @@ def test_serve_scrapes_publishes_mails_degrades_and_restarts(
 
         # 5. a restart continues: no second digest, the hourly source is not refetched
         with serving(config, cwd=tmp_path, name="restart") as again:
-            wait_until(lambda: again.source("beta")["consecutive_failures"] == 0, timeout=20)
+            wait_until(lambda: again.source("beta")["consecutive_failures"] == 0, timeout=40)
             time.sleep(1.5)  # the digest check runs one second after start
             assert box.count() == 1
             assert slow.feed_hits() == gamma_hits
