@@ -106,3 +106,40 @@ async def test_a_held_lock_refuses_to_start(site: SiteServer, tmp_path: Path) ->
         with pytest.raises(LockedError, match=r"lock held by box:42:beef"):
             await _main(config, str(path), "127.0.0.1", 0)
         assert store.lock_owner(LOCK_NAME, datetime.now(UTC)) == "box:42:beef"
+
+
+async def test_digest_goes_out_once_per_period_as_the_ledger_says(
+    site: SiteServer, tmp_path: Path
+) -> None:
+    path = write_config(
+        tmp_path / "c.toml",
+        [ThinkTank(site, "a", "A")],
+        data=tmp_path / "d",
+        subscribers=["one@example.org", "two@example.org"],
+    )
+    config = load_config(path)
+    outbox = tmp_path / "d" / "outbox"
+    now = [datetime(2025, 7, 14, 8, 0, tzinfo=UTC)]  # Monday, an hour after 07:00 UTC
+
+    def sent() -> int:
+        return len(list(outbox.rglob("*.eml")))
+
+    with Store.open(config.database_url) as store:
+        service = Service(config, store, config_path=str(path), owner="t", clock=lambda: now[0])
+        await service._wake_digest()
+        assert service._digest_task is not None
+        await service._digest_task
+        assert sent() == 2 and service.metrics.digests_sent.value() == 2
+        await service._digest()  # woken again: the ledger says nothing is due
+        assert sent() == 2
+        restarted = Service(config, store, config_path=str(path), owner="t", clock=lambda: now[0])
+        await restarted._digest()  # a restart neither loses nor repeats
+        assert sent() == 2 and restarted.metrics.digests_sent.value() == 0
+        now[0] = datetime(2025, 7, 21, 6, 59, tzinfo=UTC)  # a minute before next week's time
+        await restarted._digest()
+        assert sent() == 2
+        now[0] = datetime(2025, 7, 23, 12, 0, tzinfo=UTC)  # two days of downtime later
+        await restarted._digest()
+        assert sent() == 4
+        periods = sorted({(r.period, r.state) for r in store.ledger_rows()})
+    assert periods == [("2025-W28", "sent"), ("2025-W29", "sent")]
