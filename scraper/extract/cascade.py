@@ -288,7 +288,9 @@ def run(
     url_date = datepick.date_from_url(url, timezone, now)
     if url_date is not None:
         cands.append(url_date)
-    chosen = datepick.choose(cands, visible, timezone)
+    after_texts = {b.text for b in after}
+    trusted = visible is not None and (visible.raw in after_texts or idx is None)
+    chosen = datepick.choose(cands, visible, timezone, trusted=trusted)
     if chosen is not None:
         st.set("published", chosen.value, chosen.origin)
     upd: list[datepick.DateCandidate] = []

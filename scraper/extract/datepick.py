@@ -141,9 +141,17 @@ def _day(c: DateCandidate) -> str:
 
 
 def choose(
-    candidates: list[DateCandidate], visible: DateCandidate | None, timezone: str | None
+    candidates: list[DateCandidate],
+    visible: DateCandidate | None,
+    timezone: str | None,
+    *,
+    trusted: bool = True,
 ) -> DateCandidate | None:
-    """The winning candidate (``candidates`` in priority order, ``visible`` the date line)."""
+    """The winning candidate (``candidates`` in priority order, ``visible`` the date line).
+
+    ``trusted`` says the date line sits under the headline (not a "today" date in the site
+    header): only then does it overrule metadata that disagrees.
+    """
     if not candidates:
         return visible
     best = candidates[0]
@@ -182,9 +190,11 @@ def choose(
                 moved = best.value.astimezone(fixed_zone(new_off))
                 if moved.date() == target:
                     return DateCandidate(moved, best.origin, True, best.raw)
-    if best.origin is FieldOrigin.URL or VISIBLE_WINS:
-        return visible
-    return best
-
-
-VISIBLE_WINS = True
+    if best.origin is not FieldOrigin.URL:
+        try:  # 11.03.17 read day-first while the metadata says 3 November: trust the metadata
+            swapped = target.replace(month=target.day, day=target.month)
+        except ValueError:
+            swapped = None
+        if swapped == best.value.date() or not trusted:
+            return best
+    return visible
