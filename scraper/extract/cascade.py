@@ -41,7 +41,9 @@ _DEK_HINT = re.compile(
     r"\b[\w-]*(?:dek|lead|lede|standfirst|summary|excerpt|intro|subtitle|sub-title|subhead"
     r"|teaser|abstract|description|deck|strapline|kicker-text|summary)[\w-]*\b"
 )
-_DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|details")
+_DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|details|datum|fecha")
+_ODD_DATE_KEY = re.compile(r"publish|created|(?:^|[:_.-])date|datum|fecha")
+_NOT_PUBLISHED_KEY = re.compile(r"modif|updat|expir|valid|revis|birth|event|start|end|last")
 _WIDGET_HINT = re.compile(r"comment|related|footer|sidebar|widget|recent|popular|archive|calendar")
 _LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
 _MAX_CHARS = 20_000_000
@@ -270,6 +272,13 @@ def run(
             add(raw, FieldOrigin.META)
     for raw in meta.time_datetimes[:3]:
         add(raw, FieldOrigin.META)
+    if not cands:  # publisher-specific keys (five_hundred_pixels:created_at, pub_date...)
+        for key, values in meta.values.items():
+            if _ODD_DATE_KEY.search(key) and not _NOT_PUBLISHED_KEY.search(key):
+                for raw in values[:1]:
+                    add(raw, FieldOrigin.META)
+        for raw in meta.date_titles[:3]:
+            add(raw, FieldOrigin.HEURISTIC)
     if visible is None and not cands:
         # no metadata and nothing under the headline: date-classed lines anywhere, then the
         # short lines at the edges of the body

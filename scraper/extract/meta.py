@@ -105,6 +105,7 @@ class PageMeta:
     lang: str | None = None
     rel_authors: list[str] = field(default_factory=list)
     time_datetimes: list[str] = field(default_factory=list)
+    date_titles: list[str] = field(default_factory=list)  # title="..." of date-classed elements
 
     def first(self, keys: tuple[str, ...]) -> tuple[str, str] | None:
         """The first non-empty ``(key, value)`` in ``keys`` order."""
@@ -172,6 +173,13 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
         value = node.attributes.get("datetime")
         if value and value.strip():
             meta.time_datetimes.append(value.strip())
+    for node in tree.css(
+        '[class*="date" i][title], [class*="publish" i][title], abbr.published[title], '
+        '[class*="updated" i][title]'
+    ):
+        value = node.attributes.get("title")
+        if value and any(ch.isdigit() for ch in value) and len(value) <= 60:
+            meta.date_titles.append(value.strip())
     root = tree.css_first("html")
     if root is not None:
         lang = root.attributes.get("lang") or root.attributes.get("xml:lang")
