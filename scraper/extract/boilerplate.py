@@ -164,6 +164,10 @@ _DISCLAIMER = re.compile(
     r"\s+the\s+(?:opinions?|views?|position|policy|policies)"
     r"|is\s+committed\s+to\s+quality,\s+independence,?\s+and\s+impact"
     r"|does\s+not\s+take\s+(?:specific\s+)?(?:policy\s+)?positions"
+    r"|gibt\s+(?:nur\s+)?die\s+meinung\s+de[rs]\s+autor(?:s|in|en)?\s+wieder"
+    r"|(?:spiegel|entsprech)t\s+nicht\s+(?:unbedingt|notwendigerweise)\s+die\s+meinung"
+    r"|n'engagent\s+que\s+leurs?\s+auteurs?|no\s+(?:necesariamente\s+)?refleja[n]?\s+(?:la|las)\s+"
+    r"(?:opini[oó]n|posici[oó]n)"
     r"|(?:commentary|this\s+\w+)\s+is\s+produced\s+by\s+the\b"
     r"|all\s+rights\s+reserved|©\s*\d{4}|copyright\s+(?:©\s*)?\d{4}",
     re.I,
@@ -190,7 +194,14 @@ _PROMO = re.compile(
     r"^(?:sign up (?:for|to)\b|subscribe (?:to|for)\b|more (?:about|from|by)\s|get the latest\b"
     r"|follow us\b|related(?: content| articles| posts)?:|read (?:more|also|next):|see also:"
     r"|this (?:article|story|post) (?:was|is) (?:originally|first) published"
-    r"|image(?:s)? (?:credit|source):|photo(?: credit)?:)",
+    r"|image(?:s)? (?:credit|source):|photo(?: credit)?:"
+    r"|lesen sie (?:auch|mehr|hier)\b|verwandte (?:themen|artikel|beiträge)|war (?:der|dieser) artikel"
+    r"|möchten sie (?:den|diesen) artikel|entdecken sie\b|\(?noch keine bewertungen|meist-?(?:diskutiert"
+    r"|gelesen)|(?:category|kategorie|rubrik|schlagworte?|tags?)\s*:|(?:bild|foto|quelle|credit)\s*:"
+    r"|do you want to be informed|auch auf \S+\.\w+|weitere infos unter|hier geht es zu"
+    r"|reklama\b|zapraszamy\b|czytaj (?:też|także|więcej)|leggi anche|lire aussi|à lire aussi"
+    r"|lea también|vea también|read also|you may also like|recommended for you|advertisement\b"
+    r"|anzeige\b|werbung\b|publicité\b|publicidad\b)",
     re.I,
 )
 _ROLE = re.compile(
