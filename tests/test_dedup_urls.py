@@ -217,6 +217,25 @@ def test_normalize_never_raises_and_is_idempotent_on_any_text(text: str) -> None
     assert normalize_url(once) == once
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://"]),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30),
+    st.sampled_from(["keep", "strip", "add"]),
+)
+def test_normalize_is_idempotent_on_any_text_after_a_scheme(
+    scheme: str, rest: str, rule: str
+) -> None:
+    once = normalize_url(scheme + rest, trailing_slash=rule)
+    assert normalize_url(once, trailing_slash=rule) == once
+
+
+def test_host_that_folds_to_a_dot() -> None:
+    # U+2024 ONE DOT LEADER folds to "." under IDNA: the host must not end in a dot
+    once = normalize_url("http://\u2024")
+    assert normalize_url(once) == once
+
+
 @settings(max_examples=200, deadline=None)
 @given(urls())
 def test_http_and_https_agree(url: str) -> None:

@@ -157,6 +157,7 @@ def _host(netloc_host: str) -> str:
             )
         except UnicodeError:
             host = _normalise_escapes(host, frozenset()).lower()
+        host = host.rstrip(".")
     while host.startswith("amp.") and host.count(".") >= 2:
         host = host[4:]
     return host
