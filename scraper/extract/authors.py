@@ -60,8 +60,11 @@ _NOT_NAME = re.compile(
 )
 
 
-def looks_like_name(text: str) -> bool:
-    """A person's name: 1-6 words, letters, no URL or digits, not a stock word."""
+def looks_like_name(text: str, *, relaxed: bool = False) -> bool:
+    """A person's name: 1-6 words, letters, no URL or digits, not a stock word.
+
+    ``relaxed`` (text from explicit author markup) also accepts a one-word user name.
+    """
     t = text.strip()
     if not t or len(t) > 60 or _NOT_NAME.search(t):
         return False
@@ -81,7 +84,7 @@ def looks_like_name(text: str) -> bool:
     if t.endswith(".") and not re.search(r"\b\w\.$", t):
         return False
     if len(parts) == 1 and t[:1].isascii() and not t[:1].isupper():
-        return False
+        return relaxed and len(t) >= 2 and t.isalnum()
     # Latin-script names are capitalised, except particles (van, de, al-, bin...)
     latin = [p for p in parts if p[:1].isalpha() and ord(p[0]) < 0x250]
     if (
@@ -114,7 +117,7 @@ def split_names(text: str) -> list[str]:
     return out
 
 
-def clean_authors(values: Iterable[str]) -> list[str]:
+def clean_authors(values: Iterable[str], *, relaxed: bool = False) -> list[str]:
     """Names from metadata values: split, URL/handle dropped, de-duplicated in order."""
     out: list[str] = []
     seen: set[str] = set()
@@ -123,7 +126,7 @@ def clean_authors(values: Iterable[str]) -> list[str]:
             continue
         accepted = 0
         for name in split_names(value):
-            if name.startswith("@") or not looks_like_name(name):
+            if name.startswith("@") or not looks_like_name(name, relaxed=relaxed):
                 if accepted:
                     break  # "Name, Senior Fellow, Program": the rest is the role
                 continue
@@ -279,7 +282,7 @@ def explicit_byline(tree: LexborHTMLParser) -> list[str]:
             text = collapse(text or "")
             if not text or len(text) > 200:
                 continue
-            names = strip_roles(clean_authors([text]))
+            names = strip_roles(clean_authors([text], relaxed=True))
             if names:
                 per_node += 1
                 if per_node == 1:

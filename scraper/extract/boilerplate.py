@@ -73,7 +73,7 @@ def in_widget(node: LexborNode) -> bool:
     """Whether ``node`` sits in a footer/aside/nav or a comments/related/promo widget."""
     parent = node.parent
     depth = 0
-    while parent is not None and depth < 15:
+    while parent is not None and depth < 15 and parent.tag not in {"body", "html"}:
         if parent.tag in {"footer", "aside", "nav"}:
             return True
         marks = (parent.attributes.get("class") or "") + " " + (parent.attributes.get("id") or "")

@@ -44,6 +44,10 @@ _DEK_HINT = re.compile(
 _DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|details|datum|fecha")
 _ODD_DATE_KEY = re.compile(r"publish|created|(?:^|[:_.-])date|datum|fecha")
 _NOT_PUBLISHED_KEY = re.compile(r"modif|updat|expir|valid|revis|birth|event|start|end|last")
+_WRITTEN_BY = frozenset(
+    {"written by", "geschrieben von", "verfasst von", "escrito por", "écrit par", "scritto da",
+     "autor", "author", "auteur", "autore", "door", "napisane przez"}
+)
 _WIDGET_HINT = re.compile(r"comment|related|footer|sidebar|widget|recent|popular|archive|calendar")
 _LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
 _MAX_CHARS = 20_000_000
@@ -228,6 +232,10 @@ def run(
             orgs = [o for o in obj.org_authors if _letters(o) != site_key and len(o) <= 80]
             st.set("authors", tuple(orgs), FieldOrigin.JSON_LD)
             break
+    label = (meta.first(("twitter:label1",)) or ("", ""))[1].casefold()
+    if label in _WRITTEN_BY:  # Yoast: twitter:label1 "Written by" + twitter:data1 "<name>"
+        data = meta.all("twitter:data1")
+        st.set("authors", tuple(not_site(clean_authors(data, relaxed=True))), FieldOrigin.META)
     for key in AUTHOR_KEYS:
         vals = meta.all(key)
         if vals:
