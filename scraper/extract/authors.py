@@ -26,7 +26,7 @@ _BY = re.compile(
     r"|^(?:text|texte|textes|words)\s*:\s*"
     r"|^(?:(?:text|texte|words|interview|ein\s+beitrag|ein\s+artikel|veröffentlicht|geschrieben"
     r"|verfasst|erstellt|publié|publicado|pubblicato|scritto)\s+)?"
-    r"(?:von|par|por|di|da|door|av|af|przez)\s+|(?-i:^By(?=[A-Z][a-z]))"
+    r"(?:von|par|por|di|da|door|av|af|przez)\s+|(?-i:^By(?=[A-Z]))"
     r"|^(?:author|authors|auteur|autor|autoren|autores|автор|авторы|نویسنده|نویسندگان|الكاتب"
     r"|بقلم|کاتب)\s*[:：]?\s*",
     re.I,

@@ -241,6 +241,9 @@ def _common_ancestor(
     return top, top_score
 
 
+LINK_MAX = 0.8
+
+
 def _drop_link_lists(blocks: list[Block]) -> list[Block]:
     """Remove link-only paragraphs and runs of list items that are mostly links."""
     out: list[Block] = []
@@ -257,7 +260,7 @@ def _drop_link_lists(blocks: list[Block]) -> list[Block]:
     for b in blocks:
         if b.list_id in nav_lists:
             continue
-        if b.kind != "img" and b.link_density > 0.8 and len(b.text) < 200:
+        if b.kind != "img" and b.link_density > LINK_MAX and len(b.text) < 200:
             continue
         out.append(b)
     return out

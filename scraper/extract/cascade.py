@@ -45,8 +45,20 @@ _DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|det
 _ODD_DATE_KEY = re.compile(r"publish|created|(?:^|[:_.-])date|datum|fecha")
 _NOT_PUBLISHED_KEY = re.compile(r"modif|updat|expir|valid|revis|birth|event|start|end|last")
 _WRITTEN_BY = frozenset(
-    {"written by", "geschrieben von", "verfasst von", "escrito por", "écrit par", "scritto da",
-     "autor", "author", "auteur", "autore", "door", "napisane przez"}
+    {
+        "written by",
+        "geschrieben von",
+        "verfasst von",
+        "escrito por",
+        "écrit par",
+        "scritto da",
+        "autor",
+        "author",
+        "auteur",
+        "autore",
+        "door",
+        "napisane przez",
+    }
 )
 _WIDGET_HINT = re.compile(r"comment|related|footer|sidebar|widget|recent|popular|archive|calendar")
 _LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
