@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import tempfile
 import threading
 import time
@@ -90,21 +91,25 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(hosts: int, pages: int) -> list[ThreadingHTTPServer]:
-    servers = []
+def _server_process(hosts: int, pages: int, ready: Any) -> None:
+    """Runs in a child process, so the sites do not compete with the clients for the GIL."""
+    bases = []
     for h in range(1, hosts + 1):
         server = ThreadingHTTPServer((f"127.0.0.{h}", 0), _Handler)
         server.pages = pages  # type: ignore[attr-defined]
         server.host_no = h  # type: ignore[attr-defined]
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-    return servers
+        bases.append(f"http://127.0.0.{h}:{server.server_address[1]}")
+    ready.put(bases)
+    threading.Event().wait()
 
 
-def _base(server: ThreadingHTTPServer) -> str:
-    host, port = server.server_address[:2]
-    return f"http://{host!s}:{port}"
+def _serve(hosts: int, pages: int) -> tuple[multiprocessing.Process, list[str]]:
+    ready: Any = multiprocessing.Queue()
+    proc = multiprocessing.Process(target=_server_process, args=(hosts, pages, ready), daemon=True)
+    proc.start()
+    return proc, ready.get(timeout=30)
 
 
 async def _plain(urls: list[str], concurrency: int) -> float:
@@ -122,22 +127,22 @@ async def _plain(urls: list[str], concurrency: int) -> float:
         return time.perf_counter() - t0
 
 
-def _config(servers: list[ThreadingHTTPServer], pages: int, concurrency: int, db: str) -> Any:
+def _config(bases: list[str], pages: int, concurrency: int, db: str) -> Any:
     sources = [
         {
             "id": f"host{n}",
             "name": f"Bench host {n}",
-            "homepage": _base(s) + "/",
-            "listing": {"start_urls": [_base(s) + "/list"], "link_selector": "ul.list a"},
+            "homepage": base + "/",
+            "listing": {"start_urls": [base + "/list"], "link_selector": "ul.list a"},
             "max_articles": pages,
         }
-        for n, s in enumerate(servers, 1)
+        for n, base in enumerate(bases, 1)
     ]
     return parse_config(
         {
             "database_url": f"sqlite:///{db}",
             "fetch": {"concurrency": concurrency, "per_host_spacing": 0, "retries": 0},
-            "serve": {"max_concurrent_sources": len(servers)},
+            "serve": {"max_concurrent_sources": len(bases)},
             "sources": sources,
         }
     )
@@ -169,11 +174,11 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
-    servers = _serve(args.hosts, args.pages)
-    urls = [f"{_base(s)}/a/{i}" for s in servers for i in range(args.pages)]
+    proc, bases = _serve(args.hosts, args.pages)
+    urls = [f"{base}/a/{i}" for base in bases for i in range(args.pages)]
     with tempfile.TemporaryDirectory() as tmp:
         plain = asyncio.run(_plain(urls, args.concurrency))
-        config = _config(servers, args.pages, args.concurrency, str(Path(tmp) / "bench.db"))
+        config = _config(bases, args.pages, args.concurrency, str(Path(tmp) / "bench.db"))
         store = Store.open(config.database_url)
         t0 = time.perf_counter()
         reports = asyncio.run(run_scrape(config, store, config.sources))
@@ -182,8 +187,7 @@ def main() -> None:
         new = sum(r.new for r in reports)
         errors = sum(r.errors for r in reports)
         rate = _store_rate(str(Path(tmp) / "insert.db"), 2000)
-    for s in servers:
-        s.shutdown()
+    proc.terminate()
     n = len(urls)
     print(f"pages: {n} on {args.hosts} hosts, concurrency {args.concurrency}")
     print(f"plain httpx loop : {n / plain:8.1f} pages/s ({plain:.2f} s)")
