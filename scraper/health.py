@@ -89,7 +89,10 @@ def assess(
         flags.append("failing")
     if latest is not None and latest.blocked and latest.blocked >= max(1, latest.fetched):
         flags.append("blocked")
-    if latest is not None and latest.links_found == 0 and latest.listing_pages > 0:
+    # Discovery leaves out URLs it already knows, so zero links is only suspicious for a source
+    # that never stored anything (a broken selector on a known source shows as an error).
+    article_count = state.article_count if state else 0
+    if latest is not None and latest.links_found == 0 and article_count == 0:
         flags.append("no-links")
     empty = _empty_for(history, now)
     if empty is not None and empty > timedelta(days=serve.empty_after_days):

@@ -88,3 +88,21 @@ def test_fill_drops_ignores_fields_a_source_never_had() -> None:
     never = FillRates(title=1.0, author=0.1, date=1.0, body=1.0)
     assert fill_drops(FillRates(title=1.0, author=0.0, date=1.0, body=1.0), [never, never]) == ()
     assert fill_drops(FillRates(), [GOOD]) == ()  # one run of history is not a baseline
+
+
+def test_no_links_only_for_a_source_that_never_stored_anything() -> None:
+    quiet = [_report(0, new=0, links_found=0), _report(1)]
+    known = assess(SOURCE, _state(), quiet, serve=ServeConfig(), now=NOW)
+    assert "no-links" not in known.flags  # all links were known already
+    empty_state = SourceState(
+        source_id="demo",
+        name="Demo",
+        last_run=NOW,
+        last_success=NOW,
+        next_run=None,
+        consecutive_failures=0,
+        last_error=None,
+        article_count=0,
+    )
+    fresh = assess(SOURCE, empty_state, quiet, serve=ServeConfig(), now=NOW)
+    assert "no-links" in fresh.flags
