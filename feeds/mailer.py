@@ -41,7 +41,7 @@ from feeds.digest import Digest, build, build_message, message_id_for, render
 from feeds.period import due_period, next_period, period_bounds, periods_between
 from feeds.unsubscribe import load_secret, unsubscribe_url
 from scraper.config import Config, SmtpConfig, SubscriberConfig
-from scraper.errors import MailError, SmtpAuthError
+from scraper.errors import MailError, PermanentMailError, SmtpAuthError, TemporaryMailError
 from scraper.models import DigestItem, LedgerRow, StoredArticle
 from scraper.store import Store
 
@@ -68,16 +68,8 @@ MAX_CATCH_UP = 12  # periods replayed at most with catch_up = "all"
 STOP_AFTER_TEMPORARY = 3  # consecutive temporary failures that end a batch (server down)
 
 
-class TemporaryMailError(MailError):
-    """A 4xx answer, a dropped connection or a timeout: try again later."""
-
-
-class PermanentMailError(MailError):
-    """A 5xx answer: this message to this recipient will not be accepted."""
-
-
 class Transport(Protocol):
-    """Sends one message to one recipient; raises the typed errors above or SmtpAuthError."""
+    """Sends one message to one recipient; raises the typed MailErrors or SmtpAuthError."""
 
     async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None: ...
 

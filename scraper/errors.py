@@ -12,10 +12,13 @@
     │   ├── TooLargeError        the decoded body exceeded the byte cap
     │   ├── DeadlineError        the wall-clock deadline of a request passed
     │   └── ContentTypeError     the response is not of a type we extract
+    ├── DiscoveryError           a listing, sitemap or feed document could not be read
     ├── ExtractError             the page could not be turned into an article
     ├── FeedError                feeds could not be built or written
     └── MailError                a digest could not be rendered or delivered
-        └── SmtpAuthError        the SMTP server refused our credentials (stops a batch)
+        ├── SmtpAuthError        the SMTP server refused our credentials (stops a batch)
+        ├── TemporaryMailError   a 4xx answer, dropped connection or timeout (retry later)
+        └── PermanentMailError   a 5xx answer: this message to this recipient is refused
 
 Errors become output only at the edges: the CLI prints ``str(error)`` plus the hint on one
 line (a traceback only with ``-v``); a scheduled run records a failing source and carries on.
@@ -28,15 +31,18 @@ __all__ = [
     "ConfigError",
     "ContentTypeError",
     "DeadlineError",
+    "DiscoveryError",
     "ExtractError",
     "FeedError",
     "FetchError",
     "LockedError",
     "MailError",
+    "PermanentMailError",
     "RobotsDisallowed",
     "ScraperError",
     "SmtpAuthError",
     "StoreError",
+    "TemporaryMailError",
     "TooLargeError",
 ]
 
@@ -106,6 +112,14 @@ class ContentTypeError(FetchError):
     """The response is of a content type we do not extract (PDF, image, ...)."""
 
 
+class DiscoveryError(ScraperError):
+    """A listing, sitemap or feed document could not be read (bad XML, refused entities, too big).
+
+    The discovery driver turns it into one line of ``Discovery.errors`` and goes on with the
+    other ways of the source.
+    """
+
+
 class ExtractError(ScraperError):
     """A page could not be turned into an article."""
 
@@ -120,3 +134,11 @@ class MailError(ScraperError):
 
 class SmtpAuthError(MailError):
     """The SMTP server refused our credentials: the whole batch stops."""
+
+
+class TemporaryMailError(MailError):
+    """A 4xx answer, a dropped connection or a timeout: try again later."""
+
+
+class PermanentMailError(MailError):
+    """A 5xx answer: this message to this recipient will not be accepted."""

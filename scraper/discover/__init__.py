@@ -9,12 +9,13 @@ what is worth fetching (:func:`select`, pure). A failing page is one line of
 
 from __future__ import annotations
 
-from scraper.discover._types import Candidate, DiscoveryError
+from scraper.discover._types import Candidate
 from scraper.discover.driver import Discovery, Fetches, discover, select
 from scraper.discover.feed import links_from_feed
 from scraper.discover.filters import registrable_domain, same_site, url_allowed
 from scraper.discover.listing import ListingPage, absolute_url, links_from_listing, page_urls
 from scraper.discover.sitemap import Sitemap, parse_sitemap, parse_w3c_datetime
+from scraper.errors import DiscoveryError
 
 __all__ = [
     "Candidate",

@@ -5,17 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from scraper.errors import ScraperError
+from scraper.errors import DiscoveryError  # re-exported: it lives in the one tree
 
 __all__ = ["Candidate", "DiscoveryError"]
-
-
-class DiscoveryError(ScraperError):
-    """A listing, sitemap or feed document could not be read (bad XML, refused entities, too big).
-
-    A subclass of :class:`scraper.errors.ScraperError`; the driver turns it into one line of
-    ``Discovery.errors`` and goes on with the other ways of the source.
-    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from scraper.config import ListingConfig, SourceConfig
-from scraper.discover._types import Candidate, DiscoveryError
+from scraper.discover._types import Candidate
 from scraper.discover.feed import links_from_feed
 from scraper.discover.filters import same_site, url_allowed
 from scraper.discover.listing import links_from_listing, page_urls
 from scraper.discover.sitemap import DEFAULT_MAX_BYTES, parse_sitemap
+from scraper.errors import DiscoveryError
 from scraper.models import ArticleLink, FetchResult, FetchStatus
 
 __all__ = ["MAX_CHILD_SITEMAPS", "MAX_SITEMAP_DEPTH", "Discovery", "Fetches", "discover", "select"]

@@ -18,8 +18,9 @@ from typing import Any
 
 import feedparser
 
-from scraper.discover._types import Candidate, DiscoveryError
+from scraper.discover._types import Candidate
 from scraper.discover.listing import absolute_url
+from scraper.errors import DiscoveryError
 
 __all__ = ["links_from_feed"]
 

@@ -21,9 +21,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from scraper.discover._types import DiscoveryError
 from scraper.discover.listing import absolute_url
-from scraper.errors import FetchError, TooLargeError
+from scraper.errors import DiscoveryError, FetchError, TooLargeError
 from scraper.fetch.decode import gunzip_capped as _bounded_gunzip
 
 __all__ = ["DEFAULT_MAX_BYTES", "Sitemap", "gunzip_capped", "parse_sitemap", "parse_w3c_datetime"]
