@@ -23,6 +23,7 @@ _PARA_SELECTOR = "p, pre, td, blockquote, li, h2, h3, h4, dd, figcaption"
 _TEXT_CONTAINERS = frozenset({"div", "section", "article", "main", "span", "font", "center"})
 _COMMAS = re.compile(r"[,،、，;]")
 _MIN_PARA = 25
+_NOT_CONTAINERS = frozenset({"ul", "ol", "dl", "li", "tr", "tbody", "thead", "td"})
 
 
 @dataclass(slots=True)
@@ -135,6 +136,8 @@ def find_body(
         return BodyResult(walk(body, base_url), body)
     top, top_score = _common_ancestor(top, top_score, scores)
     top, top_score = _climb(top, top_score, scores)
+    while top.tag in _NOT_CONTAINERS and top.parent is not None and top.parent.tag != "body":
+        top = top.parent  # a list or a table row is part of an article, not the article
     # siblings that look like more of the article
     parent = top.parent
     chosen: list[LexborNode] = [top]

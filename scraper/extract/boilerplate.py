@@ -44,7 +44,7 @@ NEGATIVE = re.compile(
     r"|pager|sidebar|widget|menu|navbar|nav|navigation|footer|masthead|skip|toolbar|tags?"
     r"|tag-?list|taxonomy|bio|author-?bio|about-?(?:the-?)?author|author-?box|author-?info"
     r"|disclaimer|most-?(?:popular|read|viewed)|popular|trending|outbrain|taboola|rating"
-    r"|views?|view-?count|counter|hit-?count|print|email-?this|follow|donate|login|search"
+    r"|view-?count|counter|hit-?count|print|email-?this|follow|donate|login|search"
     r"|header|site-?header|topbar|teaser|cta|card-?list|listing|carousel|slider|more-?from"
     r"|further-?reading|see-?also|also-?read|next-?article|prev-?article|post-?nav"
     r"|shoutbox|feedback|survey|byline|meta|metadata|dateline|caption-?credit)(?:$|[-_])",
