@@ -19,7 +19,7 @@ from scraper.extract.boilerplate import class_weight
 
 __all__ = ["BodyResult", "find_body", "score_candidates"]
 
-_PARA_SELECTOR = "p, pre, td, blockquote, li, h2, h3, h4, dd, figcaption"
+_PARA_SELECTOR = "p, pre, td, blockquote, dd"
 _TEXT_CONTAINERS = frozenset({"div", "section", "article", "main", "span", "font", "center"})
 _COMMAS = re.compile(r"[,،、，;]")
 _MIN_PARA = 25
