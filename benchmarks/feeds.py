@@ -31,7 +31,8 @@ from lxml import etree  # type: ignore[import-untyped]
 from feeds import model
 from feeds.atom import render_entries
 from feeds.model import EntryView, FeedSpec, feed_entries, feed_updated, rfc3339
-from feeds.publish import _plan, build_all
+from feeds.plan import plan_feeds
+from feeds.publish import build_all
 from scraper.config import Config, parse_config
 from scraper.models import StoredArticle
 
@@ -246,7 +247,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         config = make_config(args.sources, tmp)
-        plans = _plan(store, config)
+        plans = plan_feeds(store, config)
         names = {s.id: s.name for s in config.sources}
         all_plan = plans[0]
 
@@ -292,7 +293,7 @@ def main() -> None:
         )
 
         def atom_rebuild(writer: Callable[[FeedSpec, list[EntryView]], bytes]) -> None:
-            for p in _plan(store, config):
+            for p in plan_feeds(store, config):
                 writer(p.spec, prepare(p.articles, p.spec))
 
         r3 = best(

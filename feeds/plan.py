@@ -1,0 +1,214 @@
+"""Which feeds a build publishes and which articles each holds (reads the store, writes nothing).
+
+:func:`plan_feeds` lists every feed of the config (all, one per source, one per tag, the
+``[[feeds.filtered]]`` ones) with its :class:`~feeds.model.FeedSpec`, its file paths relative
+to the output folder and its newest ``config.feeds.max_entries`` articles. A filtered feed keeps
+articles that are from one of its ``sources`` (if any), carry one of its ``tags`` (if any) and
+contain one of its ``keywords`` (if any) as a whole word (:func:`keyword_match`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from feeds.model import DEFAULT_BASE_URL, FeedKind, FeedSpec
+from scraper.config import Config, FilteredFeed
+from scraper.models import StoredArticle
+
+__all__ = [
+    "ArticleSource",
+    "PlannedFeed",
+    "base_url",
+    "keyword_match",
+    "originals",
+    "plan_feeds",
+]
+
+
+class ArticleSource(Protocol):
+    """The part of ``scraper.store.Store`` that publishing reads."""
+
+    def articles(
+        self,
+        *,
+        source_ids: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        include_duplicates: bool = False,
+        limit: int | None = None,
+    ) -> list[StoredArticle]: ...
+
+    def article(self, article_id: int) -> StoredArticle | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFeed:
+    """One feed to build: its spec, Atom (and JSON Feed) path and its articles, newest first."""
+
+    spec: FeedSpec
+    path: Path
+    json_path: Path | None
+    articles: list[StoredArticle]
+
+
+def base_url(config: Config) -> str:
+    """The public base URL without a trailing slash (``http://localhost:8080`` when unset)."""
+    return (config.serve.public_base_url or DEFAULT_BASE_URL).rstrip("/")
+
+
+def keyword_match(article: StoredArticle, keywords: Sequence[str]) -> bool:
+    """Whether any keyword occurs as a whole word (case-insensitive) in title/summary/body."""
+    pattern = _keyword_pattern(tuple(keywords))
+    if pattern is None:
+        return True
+    haystack = "\n".join((article.title or "", article.summary or "", article.body_text))
+    return pattern.search(haystack) is not None
+
+
+_PATTERNS: dict[tuple[str, ...], re.Pattern[str] | None] = {}
+
+
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    if keywords not in _PATTERNS:
+        words = [re.escape(k.strip()) for k in keywords if k.strip()]
+        _PATTERNS[keywords] = (
+            re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE)
+            if words
+            else None
+        )
+    return _PATTERNS[keywords]
+
+
+def _spec(
+    config: Config,
+    kind: FeedKind,
+    *,
+    key: str,
+    rel: str,
+    title: str,
+    subtitle: str,
+    icon: str | None = None,
+    language: str | None = None,
+) -> FeedSpec:
+    base = base_url(config)
+    return FeedSpec(
+        kind=kind,
+        key=key,
+        title=title,
+        subtitle=subtitle,
+        self_url=f"{base}/feeds/{rel}.atom",
+        json_url=f"{base}/feeds/{rel}.json" if config.feeds.json_feed else None,
+        alternate_url=f"{base}/feeds/",
+        icon=icon,
+        author=config.feeds.title,
+        language=language,
+    )
+
+
+def _filtered_articles(store: ArticleSource, ff: FilteredFeed, limit: int) -> list[StoredArticle]:
+    """The newest ``limit`` articles of a filtered feed.
+
+    Sources and tags are filtered by the store; keywords here, over growing windows of the
+    newest candidates (2N, 4N, ...) so a rare keyword does not load the whole database at once
+    and a common one stops early.
+    """
+    window = limit if not ff.keywords else 2 * limit
+    while True:
+        candidates = store.articles(
+            source_ids=ff.sources or None,
+            tags=ff.tags or None,
+            include_duplicates=False,
+            limit=window,
+        )
+        if not ff.keywords:
+            return candidates
+        matches = [a for a in candidates if keyword_match(a, ff.keywords)]
+        if len(matches) >= limit or len(candidates) < window:
+            return matches[:limit]
+        window *= 4
+
+
+def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
+    """Every feed of ``config`` with its articles, in publishing order (``all`` first)."""
+    n = config.feeds.max_entries
+    title = config.feeds.title
+    json_on = config.feeds.json_feed
+    plans: list[PlannedFeed] = []
+
+    def add(spec: FeedSpec, rel: str, articles: list[StoredArticle]) -> None:
+        plans.append(
+            PlannedFeed(
+                spec, Path(rel + ".atom"), Path(rel + ".json") if json_on else None, articles
+            )
+        )
+
+    add(
+        _spec(
+            config, "all", key="all", rel="all", title=title, subtitle="Every source, newest first"
+        ),
+        "all",
+        store.articles(include_duplicates=False, limit=n),
+    )
+    for src in config.sources:
+        rel = f"sources/{src.id}"
+        spec = _spec(
+            config,
+            "source",
+            key=src.id,
+            rel=rel,
+            title=f"{src.name} ({title})",
+            subtitle=f"Articles from {src.name}, {src.homepage}",
+            icon=src.icon,
+            language=src.language or None,
+        )
+        add(spec, rel, store.articles(source_ids=[src.id], include_duplicates=True, limit=n))
+    tags = sorted({t for src in config.sources for t in src.tags})
+    for tag in tags:
+        rel = f"tags/{tag}"
+        spec = _spec(
+            config,
+            "tag",
+            key=tag,
+            rel=rel,
+            title=f"{title}: {tag}",
+            subtitle=f"Articles tagged {tag}",
+        )
+        add(spec, rel, store.articles(tags=[tag], include_duplicates=False, limit=n))
+    for ff in config.feeds.filtered:
+        rel = f"filtered/{ff.id}"
+        parts = [
+            f"{label} {', '.join(values)}"
+            for label, values in (
+                ("sources:", ff.sources),
+                ("tags:", ff.tags),
+                ("keywords:", ff.keywords),
+            )
+            if values
+        ]
+        subtitle = "Filtered by " + "; ".join(parts) if parts else "Every source"
+        add(
+            _spec(config, "filtered", key=ff.id, rel=rel, title=ff.title, subtitle=subtitle),
+            rel,
+            _filtered_articles(store, ff, n),
+        )
+    return plans
+
+
+def originals(store: ArticleSource, plans: Sequence[PlannedFeed]) -> dict[int, StoredArticle]:
+    """The originals of the near-duplicates shown in feeds that include duplicates, by id."""
+    wanted = {
+        a.duplicate_of
+        for p in plans
+        if p.spec.include_duplicates
+        for a in p.articles
+        if a.duplicate_of is not None
+    }
+    found: dict[int, StoredArticle] = {}
+    for article_id in sorted(wanted):
+        original = store.article(article_id)
+        if original is not None:
+            found[article_id] = original
+    return found
