@@ -87,13 +87,17 @@ def in_widget(node: LexborNode) -> bool:
 _PROTECT_TAGS = frozenset({"html", "body", "main", "article"})
 
 
+# page builders name every box "...-widget-..." or "...-module-...": not furniture by itself
+_BUILDER = re.compile(r"^(?:elementor|et_pb|et-|vc_|wpb_|wp-block|fl-|brxe|kb-|uagb|gb-)", re.I)
+
+
 def _tokens(node: LexborNode) -> list[str]:
     attrs = node.attributes
     out: list[str] = []
     for name in ("class", "id"):
         v = attrs.get(name)
         if v:
-            out.extend(v.split())
+            out.extend(t for t in v.split() if not _BUILDER.match(t))
     return out
 
 

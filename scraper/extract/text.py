@@ -23,7 +23,7 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uf
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
-_ZERO_WIDTH = re.compile("[\u200b\u200e\u200f\u2060\ufeff]")
+_ZERO_WIDTH = re.compile("[\u00ad\u200b\u200e\u200f\u2060\ufeff]")  # incl. soft hyphen
 
 
 def clean(text: str) -> str:
