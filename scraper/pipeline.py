@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, Protocol
 
+from feeds.sanitize import sanitize_html
 from scraper import dedup
 from scraper.config import Config, SourceConfig
 from scraper.discover import discover
@@ -303,6 +304,8 @@ class _SourceRun:
             )
             return "blocked"
         self.tally.count_fields(article)
+        # The store keeps sanitised HTML only (no scripts, handlers, relative URLs).
+        article = replace(article, body_html=sanitize_html(article.body_html, result.final_url))
         canonical = dedup.canonical_url(article, result.final_url)
         decision = dedup.decide(
             self.store.identity(canonical),

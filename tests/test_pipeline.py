@@ -94,7 +94,8 @@ def sites() -> Iterator[tuple[SiteServer, SiteServer, SiteServer]]:
                 ]
             ),
         )
-        a.add("/talks", _article("Talks in Geneva", "Dana Example", "2025-07-09", PARAGRAPHS))
+        hostile = [*PARAGRAPHS[:-1], PARAGRAPHS[-1] + '<img src="/chart.png" onerror="alert(1)">']
+        a.add("/talks", _article("Talks in Geneva", "Dana Example", "2025-07-09", hostile))
         b.add("/list", "<html><body>down</body></html>", status=500)
         # c republishes a's article with its own title, date and a note on where it appeared
         c.add("/list", _listing(["/republished/talks"]))
@@ -146,6 +147,9 @@ async def test_first_run_stores_articles_and_reports_every_fault(
         assert talks.published is not None and talks.published.utcoffset() is not None
         assert talks.published.isoformat().startswith("2025-07-09T09:00:00+03:30")
         assert "test" in talks.tags
+        # the stored HTML is sanitised: no handlers, absolute URLs
+        assert "onerror" not in talks.body_html
+        assert f'src="{a.url("/chart.png")}"' in talks.body_html
         assert len(store.articles()) == 3  # a:3 + c:1, the later copy left out by default
         states = {s.source_id: s for s in store.source_states()}
         assert states["b"].consecutive_failures == 1 and states["b"].last_error
