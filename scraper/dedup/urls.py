@@ -233,7 +233,12 @@ def normalize_url(url: str, *, trailing_slash: str = "keep") -> str:
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         # Not a web URL: only the scheme case and the fragment are normalised.
-        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+        other = url.strip().split("#", 1)[0].strip()
+        if other[: len(scheme)].lower() == scheme:
+            other = scheme + other[len(scheme) :]
+        return other
+    if not parts.hostname:
+        return url.strip()  # "http:///x": no host, nothing to normalise safely
     try:
         port = parts.port
     except ValueError:
