@@ -172,6 +172,14 @@ def test_non_web_and_broken_urls_do_not_raise() -> None:
     assert normalize_url("https://example.org:99999/a") == "https://example.org/a"
 
 
+@pytest.mark.parametrize(
+    "junk", ["\x1b\x85\x1b", "http:////", "0 ?", "https://", "#x", "http:///a"]
+)
+def test_junk_found_by_fuzzing_is_idempotent(junk: str) -> None:
+    once = normalize_url(junk)
+    assert normalize_url(once) == once
+
+
 def test_ipv6_and_userinfo_survive() -> None:
     assert normalize_url("http://[::1]:80/a") == "https://[::1]/a"
     assert normalize_url("https://user:pw@Example.org/a") == "https://user:pw@example.org/a"
