@@ -122,10 +122,15 @@ def _region(
 
 
 def _visible_dates(before: list[Block], after: list[Block]) -> list[str]:
+    """Candidate date lines: date-classed short lines first, then bare short lines (a long
+    unclassed line is a sentence of the article, whose dates are events, not publication)."""
+
     def ordered(blocks: list[Block]) -> list[str]:
         short = [b for b in blocks if b.text and len(b.text) <= 160 and not b.quote]
         hinted = [b.text for b in short if _DATE_HINT.search(b.hints)]
-        return hinted + [b.text for b in short if not _DATE_HINT.search(b.hints)]
+        return hinted + [
+            b.text for b in short if not _DATE_HINT.search(b.hints) and len(b.text) <= 70
+        ]
 
     return ordered(after) + ordered(before)
 
@@ -318,7 +323,12 @@ def run(
     if url_date is not None:
         cands.append(url_date)
     after_texts = {b.text for b in after}
-    trusted = visible is not None and (visible.raw in after_texts or idx is None)
+    hinted_texts = {b.text for b in after if _DATE_HINT.search(b.hints)}
+    trusted = (
+        visible is not None
+        and (visible.raw in after_texts or idx is None)
+        and (visible.raw in hinted_texts or len(visible.raw) <= 50)
+    )
     chosen = datepick.choose(cands, visible, timezone, trusted=trusted)
     if chosen is not None:
         st.set("published", chosen.value, chosen.origin)
