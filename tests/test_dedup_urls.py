@@ -128,6 +128,8 @@ def test_amp_variants(url: str, expected: str) -> None:
 def test_amp_words_that_are_not_amp_variants_are_kept() -> None:
     assert normalize_url("https://example.org/amplifiers/") == "https://example.org/amplifiers/"
     assert normalize_url("https://amp.org/a") == "https://amp.org/a"  # the site itself
+    assert normalize_url("https://amp.co.uk/a") == "https://amp.co.uk/a"
+    assert normalize_url("https://amp.amp.example.org/a") == "https://example.org/a"
     assert normalize_url("https://example.org/a?amp=full") == "https://example.org/a?amp=full"
 
 
@@ -328,3 +330,19 @@ def test_same_site() -> None:
     assert not same_site("https://www.kas.de/a", "https://www.fes.de/a")
     assert not same_site("https://a.co.uk/", "https://b.co.uk/")
     assert not same_site("/relative", "https://kas.de/")
+    assert not same_site("https://[broken/", "https://kas.de/")
+
+
+def test_canonical_with_broken_final_url_does_not_raise() -> None:
+    article = Article(canonical_url="https://kas.de/a")
+    assert canonical_url(article, "https://[broken/a") == "https://[broken/a"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(urls(), st.text(max_size=40)), urls(), st.sampled_from(["keep", "strip", "add"]))
+def test_canonical_url_never_raises_and_is_a_normal_form(
+    declared: str, final: str, rule: str
+) -> None:
+    result = canonical_url(Article(canonical_url=declared), final, trailing_slash=rule)
+    assert normalize_url(result, trailing_slash=rule) == result
+    assert same_site(result, final) or result == normalize_url(final, trailing_slash=rule)

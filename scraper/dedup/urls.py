@@ -158,7 +158,8 @@ def _host(netloc_host: str) -> str:
         except UnicodeError:
             host = _normalise_escapes(host, frozenset()).lower()
         host = host.rstrip(".")
-    while host.startswith("amp.") and host.count(".") >= 2:
+    # an "amp." sub-domain, never the registrable domain itself (amp.co.uk)
+    while host.startswith("amp.") and registrable_domain(host) != host:
         host = host[4:]
     return host
 
@@ -275,8 +276,11 @@ def registrable_domain(host: str) -> str:
 
 def same_site(url_a: str, url_b: str) -> bool:
     """Whether two URLs share a registrable domain (``www.`` and sub-domains ignored)."""
-    host_a = urlsplit(url_a).hostname or ""
-    host_b = urlsplit(url_b).hostname or ""
+    try:
+        host_a = _host(urlsplit(url_a).hostname or "")
+        host_b = _host(urlsplit(url_b).hostname or "")
+    except ValueError:
+        return False
     return bool(host_a) and registrable_domain(host_a) == registrable_domain(host_b)
 
 
