@@ -259,8 +259,7 @@ def scrape(
         config = _state(ctx).config
         sources = _select_sources(config, source_ids)
         options = RunOptions(since=since.date() if since else None, max_pages=max_pages)
-        store = _open_store(config)
-        try:
+        with _open_store(config) as store:
             with RichProgress(err, enabled=not as_json and err.is_terminal) as progress:
                 reports = asyncio.run(
                     run_scrape(config, store, sources, options=options, progress=progress)
@@ -272,8 +271,6 @@ def scrape(
                     feeds_note = f"feeds: {built.summary()}"
                 except ScraperError as e:
                     feeds_note = f"feeds not rebuilt: {e.one_line()}"
-        finally:
-            store.close()
         if as_json:
             _print_json({"sources": [_report_dict(r) for r in reports], "feeds": feeds_note})
         else:
@@ -296,12 +293,9 @@ def sources_cmd(ctx: click.Context, as_json: bool) -> None:
 
     with _errors(ctx):
         config = _state(ctx).config
-        store = _open_store(config)
-        try:
+        with _open_store(config) as store:
             store.sync_sources(config.sources, _now())
             rows = assess_all(config, store, now=_now())
-        finally:
-            store.close()
         if as_json:
             _print_json([asdict(r) for r in rows])
             return
@@ -427,11 +421,8 @@ def feeds_build(ctx: click.Context) -> None:
     """
     with _errors(ctx):
         config = _state(ctx).config
-        store = _open_store(config)
-        try:
+        with _open_store(config) as store:
             report = _build_feeds(config, store)
-        finally:
-            store.close()
         table = Table(title=f"Feeds in {config.feeds.output_dir}")
         for col in ("feed", "entries", "written"):
             table.add_column(col)
@@ -476,11 +467,8 @@ def duplicates_cmd(ctx: click.Context, as_json: bool) -> None:
     Example: scraper duplicates --json
     """
     with _errors(ctx):
-        store = _open_store(_state(ctx).config)
-        try:
+        with _open_store(_state(ctx).config) as store:
             clusters = store.duplicate_clusters()
-        finally:
-            store.close()
         if as_json:
             _print_json(
                 [
@@ -533,13 +521,10 @@ def digest_preview(
             raise click.UsageError("no [[subscribers]] in the configuration")
         email = subscriber or config.subscribers[0].email
         folder = Path(out_dir or Path(config.data_dir) / "preview")
-        store = _open_store(config)
-        try:
+        with _open_store(config) as store:
             html_path, text_path = preview(
                 store, config, subscriber=email, period=period, out_dir=folder, now=_now()
             )
-        finally:
-            store.close()
         click.echo(str(html_path))
         click.echo(str(text_path))
 
@@ -560,13 +545,10 @@ def digest_send(ctx: click.Context, dry_run: bool, period: str | None, as_json: 
 
     with _errors(ctx):
         config = _state(ctx).config
-        store = _open_store(config)
-        try:
+        with _open_store(config) as store:
             results = asyncio.run(
                 send_due(store, config, now=_now(), dry_run=dry_run, period=period)
             )
-        finally:
-            store.close()
         if as_json:
             _print_json([asdict(r) for r in results])
             return
@@ -587,11 +569,8 @@ def digest_status(ctx: click.Context, as_json: bool) -> None:
     Example: scraper digest status
     """
     with _errors(ctx):
-        store = _open_store(_state(ctx).config)
-        try:
+        with _open_store(_state(ctx).config) as store:
             rows = store.ledger_rows()
-        finally:
-            store.close()
         if as_json:
             _print_json([asdict(r) for r in rows])
             return

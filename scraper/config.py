@@ -50,6 +50,13 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _PROBE = LexborHTMLParser("<html><body><p>x</p></body></html>")
 
 
+def _identifier(value: str) -> str:
+    """An id usable in file names and URLs (sources, filtered feeds)."""
+    if not _ID_RE.match(value):
+        raise ValueError("use lower-case letters, digits, '-' and '_' (at most 64)")
+    return value
+
+
 def _css(value: str) -> str:
     """A CSS selector lexbor accepts."""
     try:
@@ -193,9 +200,7 @@ class SourceConfig(_Model):
     @field_validator("id")
     @classmethod
     def _id_shape(cls, v: str) -> str:
-        if not _ID_RE.match(v):
-            raise ValueError("use lower-case letters, digits, '-' and '_' (at most 64)")
-        return v
+        return _identifier(v)
 
     @field_validator("tags")
     @classmethod
@@ -224,9 +229,7 @@ class FilteredFeed(_Model):
     @field_validator("id")
     @classmethod
     def _id_shape(cls, v: str) -> str:
-        if not _ID_RE.match(v):
-            raise ValueError("use lower-case letters, digits, '-' and '_' (at most 64)")
-        return v
+        return _identifier(v)
 
 
 class FeedsConfig(_Model):

@@ -20,6 +20,7 @@ from scraper.store.types import (
     parse_iso,
     simhash_from_db,
     simhash_to_db,
+    u64_from_db,
 )
 
 __all__ = [
@@ -244,7 +245,7 @@ def simhashes(db: Database) -> list[tuple[int, int]]:
             .where(articles.c.duplicate_of.is_(None), articles.c.simhash.is_not(None))
             .order_by(articles.c.id)
         ).all()
-    return [(int(i), int(h) + (1 << 64) if h < 0 else int(h)) for i, h in rows]
+    return [(int(i), u64_from_db(int(h))) for i, h in rows]
 
 
 def _tags_for(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:

@@ -29,6 +29,7 @@ __all__ = [
     "parse_iso",
     "simhash_from_db",
     "simhash_to_db",
+    "u64_from_db",
 ]
 
 _U64 = 1 << 64
@@ -119,6 +120,9 @@ def simhash_to_db(value: int | None) -> int | None:
 
 def simhash_from_db(value: int | None) -> int | None:
     """Signed BIGINT -> unsigned 64-bit fingerprint."""
-    if value is None:
-        return None
+    return None if value is None else u64_from_db(value)
+
+
+def u64_from_db(value: int) -> int:
+    """Signed BIGINT -> unsigned 64-bit integer."""
     return value + _U64 if value < 0 else value
