@@ -86,6 +86,13 @@ def test_persian_digits_read_as_ascii() -> None:
     assert content_hash("سال ۱۴۰۴ بود") != content_hash("سال 1403 بود")
 
 
+def test_arabic_and_persian_letter_variants_agree() -> None:
+    persian = "\u0645\u06cc\u200c\u0634\u0648\u062f \u06a9\u062a\u0627\u0628"  # می‌شود کتاب
+    arabic = "\u0645\u064a\u0634\u0640\u0648\u062f \u0643\u062a\u0627\u0628"  # ZWNJ gone, tatweel
+    assert content_hash(persian) == content_hash(arabic)
+    assert content_hash(persian) != content_hash(persian.replace("\u06a9", "\u06af"))
+
+
 def test_nfkc_folds_compatibility_forms() -> None:
     assert content_hash("ﬁnance ＡＢＣ") == content_hash("finance abc")
 

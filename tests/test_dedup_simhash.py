@@ -90,6 +90,17 @@ def test_case_whitespace_and_punctuation_do_not_matter() -> None:
     assert simhash(variant) == simhash(text)
 
 
+def test_persian_spelling_variants_are_the_same_words() -> None:
+    persian = "\u0645\u06cc\u200c\u0634\u0648\u062f \u06a9\u062a\u0627\u0628"
+    arabic = "\u0645\u064a\u0634\u0640\u0648\u062f \u0643\u062a\u0627\u0628"
+    assert (
+        words(persian)
+        == words(arabic)
+        == ["\u0645\u06cc\u0634\u0648\u062f", "\u06a9\u062a\u0627\u0628"]
+    )
+    assert simhash(" ".join([persian] * 20)) == simhash(" ".join([arabic] * 20))
+
+
 def test_small_edits_are_close_and_unrelated_texts_far() -> None:
     text = _article(3, length=800)
     base = simhash(text)

@@ -5,7 +5,8 @@ The hash answers "did the article's content change?", so it must ignore what is 
 * Unicode NFKC, then case folding; every Unicode decimal digit (Persian ``۱۲``, Arabic-Indic,
   full-width) read as its ASCII digit.
 * Typography: curly quotes -> straight, dashes and minus signs -> ``-``, ellipsis -> ``...``,
-  soft hyphens, zero-width characters, BOMs and bidi marks dropped.
+  soft hyphens, zero-width characters (including the Persian ZWNJ half-space), BOMs, bidi
+  marks and Arabic tatweel dropped; Arabic yeh/kaf read as Persian yeh/keheh.
 * Whitespace: every run (spaces, tabs, newlines, blank lines between paragraphs, NBSP) becomes
   one space; leading and trailing whitespace dropped. A re-wrapped or re-indented page hashes
   the same.
@@ -34,7 +35,11 @@ __all__ = ["CONTENT_HASH_VERSION", "content_hash", "normalize_text"]
 CONTENT_HASH_VERSION = "v1"
 
 _INVISIBLE = dict.fromkeys(
-    map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"),
+    map(
+        ord,
+        "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+        "\u0640",  # tatweel (kashida): justification, not content
+    ),
     None,
 )
 _TYPOGRAPHY = str.maketrans(
@@ -45,6 +50,8 @@ _TYPOGRAPHY = str.maketrans(
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
         "\u2015": "-", "\u2212": "-",
         "\u2026": "...",
+        # Arabic and Persian letter variants that sites and editors swap freely
+        "\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9",
     }
 )  # fmt: skip
 _WHITESPACE = re.compile(r"\s+")

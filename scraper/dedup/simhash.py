@@ -53,10 +53,27 @@ _MASK64 = (1 << 64) - 1
 _WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+")
 
 
+# Persian/Arabic letter variants that sites swap freely, and in-word invisibles (ZWNJ half-space,
+# soft hyphen, tatweel) that would otherwise split or change a word.
+_FOLD = {
+    0x064A: "\u06cc",
+    0x0649: "\u06cc",
+    0x0643: "\u06a9",
+    0x0640: None,
+    0x00AD: None,
+    0x200B: None,
+    0x200C: None,
+    0x200D: None,
+    0x2060: None,
+}
+
+
 def words(text: str) -> list[str]:
     """The words SimHash sees: NFKC, case-folded, Unicode letter/digit runs."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        text = text.translate(_FOLD)
     return _WORD.findall(text.casefold())
 
 
