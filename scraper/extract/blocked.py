@@ -33,7 +33,22 @@ _WEAK = re.compile(
     r"|px-captcha|captcha-delivery\.com|_incapsula_resource|/_sec/cp_challenge",
     re.I,
 )
-# every marker above contains one of these; most pages contain none, so they skip the regexes
+# substrings of the decisive markers: the regex runs only when one of them is present
+_STRONG_HINTS = (
+    "just a moment",
+    "attention required",
+    "cloudflare</title>",
+    "please wait",
+    "_cf_chl_opt",
+    "/cdn-cgi/challenge-platform/h/",
+    "cf-error-details",
+    "challenge-form",
+    "challenge-running",
+    "challenge-stage",
+    "challenge-error-text",
+)
+_WEAK_MAX = 120_000
+# every weak marker contains one of these; most pages contain none, so they skip the regex
 _CHEAP_HINTS = (
     "just a moment",
     "cloudflare",
@@ -75,10 +90,10 @@ def is_blocked(
         return False
     head = html[:_HEAD_BYTES]
     low = head.lower()
-    if not any(hint in low for hint in _CHEAP_HINTS):
-        return False
-    if _STRONG.search(head):
+    if any(hint in low for hint in _STRONG_HINTS) and _STRONG.search(head):
         return True
+    if len(html) > _WEAK_MAX or not any(hint in low for hint in _CHEAP_HINTS):
+        return False  # block pages are small; a long page is the real thing
     weak = _WEAK.findall(head)
     if not weak:
         return False

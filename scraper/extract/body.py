@@ -122,9 +122,18 @@ def _text_len(node: LexborNode) -> int:
 
 
 def find_body(
-    tree: LexborHTMLParser, base_url: str | None, root: LexborNode | None = None
+    tree: LexborHTMLParser,
+    base_url: str | None,
+    root: LexborNode | None = None,
+    *,
+    walked: list[Block] | None = None,
 ) -> BodyResult:
-    """The article blocks of an already pruned tree (``root`` forces the container)."""
+    """The article blocks of an already pruned tree (``root`` forces the container).
+
+    ``walked`` are the blocks of the same tree walked before pruning: the article's blocks are
+    then taken from them (those whose element survived inside the chosen containers) instead
+    of walking the containers again.
+    """
     body = root or tree.body
     if body is None:
         return BodyResult([], None)
@@ -165,8 +174,15 @@ def find_body(
                     chosen.append(sib)
             sib = sib.next
     blocks: list[Block] = []
-    for node in chosen:
-        blocks.extend(walk(node, base_url))
+    if walked is not None:
+        inside: set[int] = set()
+        for node in chosen:
+            inside.add(node.mem_id)
+            inside.update(d.mem_id for d in node.css("*"))
+        blocks = [b for b in walked if b.node_id in inside]
+    else:
+        for node in chosen:
+            blocks.extend(walk(node, base_url))
     return BodyResult(_drop_link_lists(blocks), top)
 
 

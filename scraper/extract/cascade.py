@@ -203,7 +203,7 @@ def run(
     # ---- body (the same tree, pruned of furniture now that the metadata is read)
     if ruled.body is None:
         prune(tree)
-        result = find_body(tree, base)
+        result = find_body(tree, base, walked=all_blocks)
         body_origin = FieldOrigin.HEURISTIC
         if sum(len(b.text) for b in result.blocks) < 500:
             # furniture rules ate the article: try again with tag-level pruning only
