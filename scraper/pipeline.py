@@ -37,6 +37,12 @@ __all__ = ["NullProgress", "Progress", "RunOptions", "run_scrape", "scrape_sourc
 log = logging.getLogger(__name__)
 
 _MAX_MESSAGES = 20  # error lines kept per source and run
+#: Shorter bodies are not linked by exact content (menus, "page not found" texts...).
+MIN_EXACT_WORDS = 12
+
+
+def _words(text: str) -> int:
+    return len(text.split())
 
 
 class Progress(Protocol):
@@ -307,13 +313,25 @@ class _SourceRun:
         # The store keeps sanitised HTML only (no scripts, handlers, relative URLs).
         article = replace(article, body_html=sanitize_html(article.body_html, result.final_url))
         canonical = dedup.canonical_url(article, result.final_url)
+        existing = self.store.identity(canonical)
+        body_hash = dedup.content_hash(article.body_text)
+        fingerprint = dedup.simhash(article.body_text)
+        same_content = None
+        if (
+            existing is None
+            and fingerprint is None
+            and _words(article.body_text) >= MIN_EXACT_WORDS
+        ):
+            # too short to fingerprint: link exact copies by their content hash
+            same_content = self.store.first_with_hash(body_hash, other_than=canonical)
         decision = dedup.decide(
-            self.store.identity(canonical),
+            existing,
             canonical_url=canonical,
-            content_hash=dedup.content_hash(article.body_text),
-            simhash=dedup.simhash(article.body_text),
+            content_hash=body_hash,
+            simhash=fingerprint,
             index=self.index,
             now=now,
+            same_content=same_content,
         )
         tags = tuple(dict.fromkeys((*self.source.tags, *article.tags)))
         article_id = self.store.save_article(
@@ -325,7 +343,7 @@ class _SourceRun:
                 self.tally.duplicates += 1
             elif decision.simhash is not None:
                 self.index.add(article_id, decision.simhash)
-        elif decision.action is SaveAction.UPDATED:
+        elif decision.action is SaveAction.UPDATED and decision.count_change:
             self.tally.updated += 1
         else:
             self.tally.unchanged += 1

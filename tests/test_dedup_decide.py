@@ -185,3 +185,16 @@ def test_churning_page_counts_at_most_once_a_day(hours: int) -> None:
         for m in range(0, 60, 10)
     ]
     assert not any(changes)
+
+
+def test_same_content_links_texts_too_short_to_fingerprint() -> None:
+    decision = _decide(None, simhash=None, same_content=7)
+    assert decision.action is SaveAction.NEW
+    assert decision.duplicate_of == 7
+    # with a fingerprint match as well, the earlier of the two wins
+    h = 0xABCD
+    index = SimHashIndex([(3, h)])
+    assert _decide(None, simhash=h, index=index, same_content=7).duplicate_of == 3
+    assert _decide(None, simhash=h, index=SimHashIndex([(9, h)]), same_content=7).duplicate_of == 7
+    # an existing identity is an update or unchanged, never relinked
+    assert _decide(_identity(), same_content=7).duplicate_of is None

@@ -9,7 +9,7 @@ The article bodies below are hand-written for these tests.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -209,13 +209,20 @@ async def test_changed_listing_lastmod_refetches_conditionally(
         assert hits[0].headers.get("if-none-match") == '"one-v1"'
         assert second["a"].not_modified == 1
         assert second["a"].new == 0
-        # now the page really changed: an update, not a new entry
+        # two days later the page really changed: an update, not a new entry
         a.bump("one")
         a.add("/feed", feed_v1.replace("01 Jul", "09 Jul"), content_type="application/rss+xml")
-        third = _by_id(await run_scrape(config, store, config.sources[:1]))
+        later = datetime.now(UTC) + timedelta(days=2)
+        third = _by_id(await run_scrape(config, store, config.sources[:1], clock=lambda: later))
         assert third["a"].updated == 1 and third["a"].new == 0
+        # a second edit within a day is stored but not announced again (churn cap)
+        a.bump("one")
+        a.add("/feed", feed_v1.replace("01 Jul", "10 Jul"), content_type="application/rss+xml")
+        fourth = _by_id(await run_scrape(config, store, config.sources[:1], clock=lambda: later))
+        assert fourth["a"].updated == 0 and fourth["a"].unchanged == 1
         one = [x for x in store.articles() if x.url.endswith("/cond/one")]
-        assert len(one) == 1 and one[0].title and "version 2" in one[0].title
+        assert len(one) == 1 and one[0].title and "version 3" in one[0].title
+        assert one[0].last_changed == later
     finally:
         store.close()
 
@@ -233,3 +240,28 @@ async def test_since_option_and_max_pages_reach_discovery(
         assert store.count_articles("a") == 3
     finally:
         store.close()
+
+
+async def test_short_identical_texts_are_linked_by_content(tmp_path: Path) -> None:
+    statement = (
+        "<p>The institute condemns the attack on the embassy and calls for restraint by all "
+        "sides.</p>"
+    )
+    with SiteServer() as a, SiteServer() as b, SiteServer() as c:
+        for srv, path in ((a, "/statement"), (c, "/news/statement-copy")):
+            srv.add("/list", _listing([path]))
+            srv.add(path, html_page("Statement", statement))
+        b.add("/list", _listing([]))
+        config = _config(tmp_path, a, b, c)
+        store = Store.open(config.database_url)
+        try:
+            await run_scrape(config, store, [config.sources[0]])
+            await run_scrape(config, store, [config.sources[2]])
+            stored = store.articles(include_duplicates=True)
+            assert len(stored) == 2
+            first = next(x for x in stored if x.source_id == "a")
+            copy = next(x for x in stored if x.source_id == "c")
+            assert first.simhash is None  # too short for a fingerprint
+            assert copy.duplicate_of == first.id
+        finally:
+            store.close()

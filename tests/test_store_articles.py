@@ -324,3 +324,19 @@ def test_save_is_one_transaction(
     assert got.body_text == art.body_text
     assert got.last_changed == NOW
     assert got.tags == ("keep",)
+
+
+def test_first_with_hash_finds_the_earliest_first_copy(
+    store: Store, make_article: ArticleFactory
+) -> None:
+    body = "The same short statement, republished word for word by two institutes."
+    a1, d1 = make_article(1, body=body, simhash=None)
+    first = store.save_article("ipis", a1, d1, url=a1.url or "", tags=(), now=NOW)
+    a2, d2 = make_article(2, body=body, simhash=None, duplicate_of=first)
+    store.save_article("ipis", a2, d2, url=a2.url or "", tags=(), now=NOW)
+    other, d3 = make_article(3, simhash=None)
+    store.save_article("ipis", other, d3, url=other.url or "", tags=(), now=NOW)
+    assert store.first_with_hash(d1.content_hash, other_than="https://x.example/new") == first
+    # never the article itself, and never a copy
+    assert store.first_with_hash(d1.content_hash, other_than=d1.canonical_url) is None
+    assert store.first_with_hash("v1:" + "0" * 64, other_than="https://x.example/new") is None

@@ -47,13 +47,16 @@ def test_upgrade_from_previous_version_keeps_data(
     art, dec = make_article(1)
     aid = old.save_article("ipis", art, dec, url="u", tags=["iran"], now=NOW)
     with db.read() as conn:
-        names = set(sa.inspect(conn).get_table_names())
-    assert "digest_ledger" not in names
+        indexes = {i["name"] for i in sa.inspect(conn).get_indexes("articles")}
+    assert "ix_articles_content_hash" not in indexes  # added by the latest migration
     old.close()
 
     new = Store.open(db_url)
     try:
         assert current_version(new._db) == LATEST_VERSION
+        with new._db.read() as conn:
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("articles")}
+        assert "ix_articles_content_hash" in indexes
         got = new.article(aid)
         assert got is not None and got.tags == ("iran",) and got.first_seen == NOW
         assert [s.source_id for s in new.source_states()] == ["ipis"]

@@ -66,12 +66,14 @@ def decide(
     max_distance: int = MAX_DISTANCE,
     min_change_interval: timedelta = MIN_CHANGE_INTERVAL,
     max_changes: int = MAX_CHANGES,
+    same_content: int | None = None,
 ) -> Decision:
     """Decide what storing this article means (see the module docstring for the branches).
 
     ``existing`` is ``store.identity(canonical_url)``; ``index`` holds the fingerprints of the
     stored non-duplicate articles (``store.simhashes()``); ``now`` must be timezone-aware like
-    the store's datetimes.
+    the store's datetimes. ``same_content`` is the earliest stored first copy with exactly
+    this content hash (``store.first_with_hash``): it links texts too short to fingerprint.
     """
     if existing is not None:
         if existing.content_hash == content_hash:
@@ -99,6 +101,8 @@ def decide(
         matches = index.query(simhash, max_distance)
         if matches:
             duplicate_of = min(article_id for article_id, _ in matches)
+    if same_content is not None:
+        duplicate_of = min(same_content, duplicate_of or same_content)
     return Decision(
         action=SaveAction.NEW,
         canonical_url=canonical_url,

@@ -208,6 +208,11 @@ class Store:
         return _articles.identity(self._db, canonical_url)
 
     @_db_errors
+    def first_with_hash(self, content_hash: str, *, other_than: str) -> int | None:
+        """Earliest first copy with exactly this content hash under another canonical URL."""
+        return _articles.first_with_hash(self._db, content_hash, other_than=other_than)
+
+    @_db_errors
     def simhashes(self) -> list[tuple[int, int]]:
         """``(id, simhash)`` of every non-duplicate article with a fingerprint."""
         return _articles.simhashes(self._db)

@@ -237,6 +237,20 @@ def identity(db: Database, canonical_url: str) -> ArticleIdentity | None:
     )
 
 
+def first_with_hash(db: Database, content_hash: str, *, other_than: str) -> int | None:
+    """The earliest first copy (not itself a duplicate) stored with exactly ``content_hash``
+    under another canonical URL than ``other_than``."""
+    with db.read() as conn:
+        found = conn.execute(
+            select(func.min(articles.c.id)).where(
+                articles.c.content_hash == content_hash,
+                articles.c.duplicate_of.is_(None),
+                articles.c.canonical_url != other_than,
+            )
+        ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def simhashes(db: Database) -> list[tuple[int, int]]:
     """``(id, simhash)`` of every non-duplicate article that has a fingerprint, by id."""
     with db.read() as conn:

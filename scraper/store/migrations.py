@@ -86,10 +86,17 @@ def _add_column(conn: Connection, table: Table, name: str) -> None:
     )
 
 
+#: Indexes schema.py declares on v1 tables that later migrations added.
+_LATER_INDEXES = ("ix_articles_content_hash",)
+
+
 def _v1_ingest(conn: Connection) -> None:
     _SOURCES_V1.create(conn)
     for table in (schema.articles, schema.article_tags, schema.fetch_state, schema.runs):
         table.create(conn)
+    for index in schema.articles.indexes:  # v1 as it was: without the indexes added later
+        if index.name in _LATER_INDEXES:
+            index.drop(conn)
 
 
 def _v2_service(conn: Connection) -> None:
@@ -103,10 +110,16 @@ def _v3_digest(conn: Connection) -> None:
     schema.subscribers.create(conn)
 
 
+def _v4_content_hash_index(conn: Connection) -> None:
+    index = next(i for i in schema.articles.indexes if i.name == "ix_articles_content_hash")
+    index.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest: sources, articles, tags, fetch state, runs", _v1_ingest),
     Migration(2, "service: source schedule, flags, last report; locks", _v2_service),
     Migration(3, "digest: delivery ledger, subscribers", _v3_digest),
+    Migration(4, "dedup: index on articles.content_hash", _v4_content_hash_index),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -105,6 +105,7 @@ articles = Table(
     Index("ix_articles_published_utc", "published_utc"),
     Index("ix_articles_simhash", "simhash"),
     Index("ix_articles_duplicate_of", "duplicate_of"),
+    Index("ix_articles_content_hash", "content_hash"),
     sqlite_autoincrement=True,
 )
 
