@@ -298,6 +298,27 @@ def test_date_shaped_posts_beat_archives_and_pages() -> None:
     assert [c.shape for c in clusters[1:]] == ["/news/<id>"]
 
 
+def test_sections_form_a_family_unless_one_dominates() -> None:
+    home = "https://www.heritage.org/"
+    mixed = [
+        f"{home}defense/commentary/{SLUGS[0]}",
+        f"{home}defense/commentary/{SLUGS[1]}",
+        f"{home}economy/report/{SLUGS[2]}",
+        f"{home}china/commentary/{SLUGS[3]}",
+    ]
+    best = cluster_links([f"{home}about/our-mission", *mixed], home)[0]
+    assert best.shape == "/<section>/<section>/<slug>" and best.urls == tuple(mixed)
+    assert all(re.search(best.pattern, u) for u in mixed)
+    assert not re.search(best.pattern, f"{home}about/our-mission")
+    assert best.listing_path == "/"
+
+    csis = "https://www.csis.org/"
+    analysis = [f"{csis}analysis/{s}" for s in SLUGS[:3]]
+    best = cluster_links([*analysis, f"{csis}events/{SLUGS[3]}"], csis)[0]
+    assert best.shape == "/analysis/<slug>" and best.listing_path == "/analysis/"
+    assert best.urls == tuple(analysis)
+
+
 def test_timezone_only_when_obvious_and_ids_from_hosts() -> None:
     assert guess_timezone("www.ipis.ir") == "Asia/Tehran"
     assert guess_timezone("russiancouncil.ru") == "Europe/Moscow"

@@ -41,6 +41,11 @@ _DIGITS = re.compile(r"^\d+$")
 _WORDS = re.compile(r"[-_+]+|%20")
 
 
+_SECTION = "<*>"
+MAX_SECTIONS = 8  # sections of one family written out as an alternation; more: any segment
+_Member = tuple[str, list[str], bool]  # (URL, path segments, trailing slash)
+
+
 def _token(segment: str, last: bool) -> str:
     if _YEAR.match(segment):
         return "<YYYY>"
@@ -63,9 +68,13 @@ def cluster_links(links: Sequence[str], homepage: str) -> tuple[LinkCluster, ...
     pages) and holds no taxonomy/people segment; its score is the number of URLs times how
     article-like the last segments are (words per slug, capped; an id counts as three), so
     ``/analysis/<five-word-slugs>`` beats ``/about/``, ``/contact-us/``, ``/privacy-policy/``.
+
+    Shapes that differ only in a section (``/defense/commentary/<slug>``,
+    ``/economy/report/<slug>``) also form a family, ``/(?:defense|economy)/...``, proposed when
+    no one section holds more than half of its links.
     """
     home_path = urlsplit(homepage).path.rstrip("/")
-    groups: dict[tuple[str, ...], list[tuple[str, list[str], bool]]] = {}
+    groups: dict[tuple[str, ...], list[_Member]] = {}
     for url in links:
         parts = urlsplit(url)
         segments = [s for s in parts.path.split("/") if s]
@@ -79,26 +88,43 @@ def cluster_links(links: Sequence[str], homepage: str) -> tuple[LinkCluster, ...
         if tokens[-1] in {"<YYYY>", "<MM>"}:
             continue
         groups.setdefault(tokens, []).append((url, segments, parts.path.endswith("/")))
-    clusters: list[LinkCluster] = []
-    for tokens, members in groups.items():
-        urls = tuple(dict.fromkeys(u for u, _, _ in members))
-        if len(urls) < 2:
+    clusters = [c for tokens, members in groups.items() if (c := _scored(tokens, members))]
+    families: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for tokens in groups:
+        families.setdefault(_family(tokens), []).append(tokens)
+    for key, kinds in families.items():
+        if len(kinds) < 2:
             continue
-        lasts = [segs[-1] for _, segs, _ in members]
-        dated = any(t in {"<YYYY>", "<MM>", "<id>"} for t in tokens)
-        quality = 3.0 if tokens[-1] == "<id>" else mean(min(_words(v), 8) for v in lasts)
-        if quality < 2.0 and not dated:
-            continue
-        clusters.append(_cluster(tokens, members, urls, quality * (1.2 if dated else 1.0)))
+        family = _scored(key, [m for tokens in kinds for m in groups[tokens]])
+        biggest = max(len({u for u, _, _ in groups[tokens]}) for tokens in kinds)
+        if family is not None and biggest <= len(family.urls) / 2:  # no section dominates
+            clusters.append(family)
     clusters.sort(key=lambda c: -c.score)
     return tuple(clusters)
 
 
+def _family(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The shape with its sections (literal segments before the last) left open."""
+    last = len(tokens) - 1
+    return tuple(
+        _SECTION if i < last and not t.startswith("<") else t for i, t in enumerate(tokens)
+    )
+
+
+def _scored(tokens: tuple[str, ...], members: list[_Member]) -> LinkCluster | None:
+    urls = tuple(dict.fromkeys(u for u, _, _ in members))
+    if len(urls) < 2:
+        return None
+    lasts = [segs[-1] for _, segs, _ in members]
+    dated = any(t in {"<YYYY>", "<MM>", "<id>"} for t in tokens)
+    quality = 3.0 if tokens[-1] == "<id>" else mean(min(_words(v), 8) for v in lasts)
+    if quality < 2.0 and not dated:
+        return None
+    return _cluster(tokens, members, urls, quality * (1.2 if dated else 1.0))
+
+
 def _cluster(
-    tokens: tuple[str, ...],
-    members: list[tuple[str, list[str], bool]],
-    urls: tuple[str, ...],
-    quality: float,
+    tokens: tuple[str, ...], members: list[_Member], urls: tuple[str, ...], quality: float
 ) -> LinkCluster:
     regex: list[str] = []
     shape: list[str] = []
@@ -118,11 +144,18 @@ def _cluster(
             regex.append(r"\d+")
         elif tok == "<slug>":
             regex.append("[^/]+-[^/]+" if all("-" in v for v in values) else "[^/]+")
-        else:
-            regex.append(re.escape(tok))
+        else:  # a literal segment, or a family's section
+            sections = sorted(set(values))
+            if len(sections) == 1:
+                label = sections[0]
+                regex.append(re.escape(label))
+            else:
+                label = "<section>"
+                alternation = "(?:" + "|".join(re.escape(v) for v in sections) + ")"
+                regex.append(alternation if len(sections) <= MAX_SECTIONS else "[^/]+")
         shape.append(label)
-        if len(literal) == i and not tok.startswith("<"):
-            literal.append(tok)
+        if len(literal) == i and not label.startswith("<"):
+            literal.append(label)
     trailing = {t for _, _, t in members}
     tail = "/" if trailing == {True} else "/?" if len(trailing) > 1 else ""
     listing_path = "/" + "".join(f"{s}/" for s in literal)
