@@ -242,6 +242,49 @@ async def test_site_without_feed_gives_a_listing_proposal(
     assert sorted(link.url for link in found.links) == sorted(articles)
 
 
+async def test_broken_declared_feed_falls_back_to_common_paths_and_sitemap_index(
+    site: SiteServer, fetcher: Fetcher
+) -> None:
+    items = [site.url(f"/page/item-{i}") for i in (1, 2, 3)]  # the server's built-in feed
+    site.add(
+        "/",
+        '<html lang="fa-IR"><head><title>IPIS</title><link rel="alternate" '
+        'type="application/atom+xml" href="/broken-feed/"></head><body>'
+        f"{cards(['/page/item-1', '/page/item-2'])}</body></html>",
+    )
+    site.add("/sitemap.xml", "gone", status=404)
+    children = "".join(
+        f"<sitemap><loc>{site.url(p)}</loc><lastmod>{d}</lastmod></sitemap>"
+        for p, d in (("/page-sitemap.xml", "2020-01-01"), ("/post-sitemap.xml", "2025-07-01"))
+    )
+    site.add(
+        "/sitemap_index.xml",
+        f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{children}</sitemapindex>",
+        content_type="application/xml",
+    )
+    locs = "".join(f"<url><loc>{u}</loc></url>" for u in items)
+    site.add("/post-sitemap.xml", f"<urlset>{locs}</urlset>", content_type="application/xml")
+    report = await probe(site.url("/"), fetcher, now=NOW, sample=1)
+
+    assert any("/broken-feed/ (head): error: HTTP 404" in w for w in report.warnings)
+    assert [(f.url, f.via, f.entries) for f in report.feeds] == [
+        (site.url("/feed.xml"), "common path", 3)
+    ]
+    assert site.count("/atom.xml") == 0  # stopped at the first feed that answered
+    (sitemap,) = report.sitemaps
+    assert (sitemap.url, sitemap.kind, sitemap.children) == (
+        site.url("/sitemap_index.xml"),
+        "index",
+        2,
+    )
+    assert sitemap.links == tuple(items)  # from the newest child only
+    assert site.count("/page-sitemap.xml") == 0
+    assert report.language == "fa" and report.listing is None
+    assert any("no group of article-like links" in w for w in report.warnings)
+    assert report.valid, report.problems
+
+
 async def test_sampled_articles_without_dates_are_warned_about(
     site: SiteServer, fetcher: Fetcher
 ) -> None:
