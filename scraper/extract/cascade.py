@@ -42,6 +42,10 @@ _DEK_HINT = re.compile(
     r"|teaser|abstract|description|deck|strapline|kicker-text|summary)[\w-]*\b"
 )
 _DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|details|datum|fecha")
+_SCRIPT_DATE = re.compile(
+    r'"(?:datePublished|publishDate|publishedDate|published_at|publishedAt|pubDate'
+    r'|date_published|firstPublishedAt|publicationDate|publish_date)"\s*:\s*"([^"]{8,40})"'
+)
 _ODD_DATE_KEY = re.compile(r"publish|created|(?:^|[:_.-])date|datum|fecha")
 _NOT_PUBLISHED_KEY = re.compile(r"modif|updat|expir|valid|revis|birth|event|start|end|last")
 _WRITTEN_BY = frozenset(
@@ -297,6 +301,11 @@ def run(
             add(raw, FieldOrigin.META)
     for raw in meta.time_datetimes[:3]:
         add(raw, FieldOrigin.META)
+    if not cands:  # dates in the page's own JSON state (Next.js, Shopify, Nuxt...)
+        for m in _SCRIPT_DATE.finditer(text[:3_000_000]) if "ublish" in text else ():
+            add(m.group(1), FieldOrigin.META)
+            if cands:
+                break
     if not cands:  # publisher-specific keys (five_hundred_pixels:created_at, pub_date...)
         for key, values in meta.values.items():
             if _ODD_DATE_KEY.search(key) and not _NOT_PUBLISHED_KEY.search(key):
@@ -319,7 +328,9 @@ def run(
         visible = datepick.find_visible(
             hinted[:30] + edges, language=page_lang, timezone=timezone, now=now
         )
-    url_date = datepick.date_from_url(url, timezone, now)
+    url_date = datepick.date_from_url(url, timezone, now) or datepick.date_from_url(
+        _s(st.fields.get("canonical_url")) or meta.canonical, timezone, now
+    )
     if url_date is not None:
         cands.append(url_date)
     after_texts = {b.text for b in after}
