@@ -82,3 +82,20 @@ def test_url_dates() -> None:
     assert got is not None and got.value.date().isoformat() == "2020-05-10"
     assert date_from_url("https://x.org/2031/05/10/slug", None, NOW) is None
     assert date_from_url("https://x.org/a/b", None, NOW) is None
+
+
+def test_agreeing_metadata_outvotes_one_date_line() -> None:
+    ld = _c(datetime(2022, 8, 14, 15, 40, tzinfo=UTC))
+    meta = _c(datetime(2022, 8, 14, 15, 43, tzinfo=UTC), FieldOrigin.META)
+    typo = _c(datetime(2021, 8, 14, tzinfo=UTC), FieldOrigin.HEURISTIC, has_time=False)
+    assert choose([ld, meta], typo, None) == ld
+    assert choose([ld], typo, None) == typo
+
+
+def test_event_and_registration_lines_are_not_publication_dates() -> None:
+    lines = [
+        "Termin: 21.02.2020, 19 Uhr",
+        "Registriert: 18.09.2008, 05:56",
+        "Version 3, 29 June 2007",
+    ]
+    assert find_visible(lines, language="de", timezone=None, now=NOW) is None

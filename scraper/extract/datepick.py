@@ -33,6 +33,11 @@ _UPDATED = re.compile(
     r"|به[\s\u200c]*روز|ویرایش",
     re.I,
 )
+_NOT_PUBLICATION = re.compile(
+    r"^\W*(?:termin|veranstaltung|event|registriert|registered|joined|mitglied\s+seit"
+    r"|member\s+since|deadline|frist|anmeldeschluss|geboren|born|version)\b",
+    re.I,
+)
 _EMBED = re.compile(r"\(@\w+\)|pic\.twitter\.com|—\s*\w[\w\s.]*\(@")
 
 
@@ -98,7 +103,7 @@ def find_visible(
     if mod is None:
         return None
     for line in texts:
-        if not line or len(line) > 300 or _EMBED.search(line):
+        if not line or len(line) > 300 or _EMBED.search(line) or _NOT_PUBLICATION.search(line):
             continue
         # "January 19, 2020 / Updated 8 hours ago": only what comes before "updated"
         text = _UPDATED.split(line, maxsplit=1)[0]
@@ -196,5 +201,14 @@ def choose(
         except ValueError:
             swapped = None
         if swapped == best.value.date() or not trusted:
+            return best
+        # two structured sources agreeing on a day outvote one line of text
+        agreeing = [
+            c
+            for c in candidates
+            if c.origin in {FieldOrigin.JSON_LD, FieldOrigin.META, FieldOrigin.RULES}
+            and c.value.date() == best.value.date()
+        ]
+        if len({(c.origin, c.raw) for c in agreeing}) >= 2 and best.origin is not FieldOrigin.RULES:
             return best
     return visible
