@@ -7,6 +7,7 @@ empty, except dates, where every candidate is parsed and validated and :mod:`dat
 from __future__ import annotations
 
 import contextlib
+import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from scraper.extract.meta import (
 )
 from scraper.extract.render import first_sentences, render_html, render_text
 from scraper.extract.rules import apply_removals, read_rules
-from scraper.extract.text import clean, collapse, decode
+from scraper.extract.text import clean, collapse, decode, words
 from scraper.extract.titles import choose_title
 from scraper.models import Article, FieldOrigin
 
@@ -378,6 +379,12 @@ def run(
     used_texts = {b.text for b in all_blocks if b.node_id in used}
     body_blocks = _tidy_body(body_blocks, title, authors, used, used_texts, dek)
     body_text = render_text(body_blocks)
+    ld_body = _first_ld(ld, "body")
+    if isinstance(ld_body, str) and ruled.body is None and _misses(ld_body, body_text):
+        # the page's own JSON-LD articleBody, when what we found covers little of it
+        body_blocks = _text_blocks(ld_body)
+        body_text = render_text(body_blocks)
+        body_origin = FieldOrigin.JSON_LD
     if body_text:
         st.set("body", True, body_origin)
     if "summary" not in st.fields and body_text:
@@ -420,6 +427,25 @@ def run(
         blocked=False,
         field_sources=dict(st.sources),
     )
+
+
+def _misses(reference: str, found: str) -> bool:
+    """Whether ``found`` covers less than half of the words of a long ``reference`` text."""
+    ref = set(words(reference[:200_000]))
+    if len(ref) < 80:
+        return False
+    got = set(words(found[:400_000]))
+    return len(ref & got) / len(ref) < 0.5
+
+
+def _text_blocks(text: str) -> list[Block]:
+    """Plain text (paragraphs on their own lines) as paragraph blocks."""
+    out: list[Block] = []
+    for para in re.split(r"\n\s*\n|\r?\n", html_lib.unescape(text)):
+        t = collapse(para)
+        if t:
+            out.append(Block(kind="p", text=t, html=html_lib.escape(t, quote=False)))
+    return out
 
 
 def _s(value: object) -> str | None:

@@ -62,6 +62,7 @@ class LdArticle:
     language: str | None = None
     url: str | None = None
     keywords: tuple[str, ...] = field(default_factory=tuple)
+    body: str | None = None  # articleBody
 
 
 def _types(obj: dict[str, Any]) -> list[str]:
@@ -192,6 +193,7 @@ def read_jsonld(tree: LexborHTMLParser) -> list[LdArticle]:
                 language=_string(obj.get("inLanguage")),
                 url=_string(obj.get("url")) or _string(obj.get("mainEntityOfPage")),
                 keywords=kw,
+                body=_string(obj.get("articleBody")),
             )
         )
     out.sort(key=lambda a: a.rank)
