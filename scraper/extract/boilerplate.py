@@ -173,7 +173,8 @@ _DISCLAIMER = re.compile(
     r"|n'engagent\s+que\s+leurs?\s+auteurs?|no\s+(?:necesariamente\s+)?refleja[n]?\s+(?:la|las)\s+"
     r"(?:opini[oó]n|posici[oó]n)"
     r"|(?:commentary|this\s+\w+)\s+is\s+produced\s+by\s+the\b"
-    r"|all\s+rights\s+reserved|©\s*\d{4}|copyright\s+(?:©\s*)?\d{4}",
+    r"|all\s+rights\s+reserved|©\s*\d{4}|copyright\s+(?:©\s*)?\d{4}"
+    r"|is\s+not\s+responsible\s+for\s+the\s+(?:opinions|content)",
     re.I,
 )
 _COMMENT_LABELS = re.compile(
@@ -189,6 +190,9 @@ _SHARE = re.compile(
     r"^(?:share(?: this(?: article| post| page)?)?(?: on)?|tweet|print|email|e-mail"
     r"|facebook|twitter|linkedin|whatsapp|telegram|copy link|read more|continue reading"
     r"|follow us|subscribe|sign up|back to top|download pdf|download|advertisement|loading\.*"
+    r"|kommentieren|keine kommentare|schlagwörter|schlagworte|beitragsbild|kontakt|pdf"
+    r"|credit|bewerten|aktualisiert|release date|originalartikel|teilen|drucken|merken"
+    r"|zurück|nach oben|weiterlesen|mehr lesen|mehr erfahren|lire la suite|leer más|partager"
     r"|[|·•\s]+)[:.!]?$",
     re.I,
 )
@@ -206,7 +210,15 @@ _PROMO = re.compile(
     r"|do you want to be informed|auch auf \S+\.\w+|weitere infos unter|hier geht es zu"
     r"|reklama\b|zapraszamy\b|czytaj (?:też|także|więcej)|leggi anche|lire aussi|à lire aussi"
     r"|lea también|vea también|read also|you may also like|recommended for you|advertisement\b"
-    r"|anzeige\b|werbung\b|publicité\b|publicidad\b)",
+    r"|anzeige\b|werbung\b|publicité\b|publicidad\b|-\s*anzeige\s*-"
+    r"|über (?:den|die) autor(?:in)?\b|about the author\b|if you enjoyed (?:reading )?this"
+    r"|stay up[- ]to[- ]date\b|subscribe now\b|for the latest stories\b|dieses? \w+ als pdf"
+    r"|besuchen sie unseren\b|kennt ihr schon\b|alle (?:blog)?beiträge zu\b"
+    r"|unless otherwise stated,? the content|\w+ gefällt das\b|(?:um|to) (?:kommentare|comment)"
+    r"|sie müssen (?:angemeldet|eingeloggt)|bitte registrieren sie sich|you must be logged in"
+    r"|(?:weitere|ähnliche|verwandte) (?:artikel|beiträge|themen|nachrichten)\b"
+    r"|mehr zum thema\b|das könnte sie auch interessieren|kommentierte artikel|explore further"
+    r"|diese seite teilen|teilen sie (?:dies|diesen beitrag)|photo credits?\b|image credits?\b)",
     re.I,
 )
 _ROLE = re.compile(
