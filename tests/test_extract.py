@@ -7,12 +7,15 @@ Pages here are hand-written HTML for unit cases (none is presented as a real sit
 
 from __future__ import annotations
 
+import html
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from scraper.config import RulesConfig
 from scraper.extract import extract
@@ -99,6 +102,56 @@ def test_general_rules_on_other_markup() -> None:
     assert body.startswith("A lead sentence that sums it up")
     assert body.count("A lead sentence") == 1
     for junk in ("1,204", "Senior Researcher", "views expressed", "ارسال نظر", "دیدگاه"):
+        assert junk not in body, junk
+
+
+def _ipis_parts() -> tuple[str, str, list[str], str, str]:
+    """Title, lead, body paragraphs, signature and disclaimer of the IPIS test page."""
+    src = _ipis()
+    soup = LexborHTMLParser(src)
+    title = soup.css_first("h1")
+    lead = soup.css_first(".news-lead")
+    assert title is not None and lead is not None
+    paras = [p.text() for p in soup.css(".news-text p")]
+    return title.text(), lead.text(), paras[:-2], paras[-2], paras[-1]
+
+
+def _flat_variant() -> str:
+    """Same text, no semantic markup: spans and <br> in one div, a form for comments."""
+    title, lead, paras, sig, disc = _ipis_parts()
+    body = "<br><br>".join(html.escape(p) for p in paras)
+    return f"""<html><head><title>{title}</title></head><body><div id="main">
+    <h2>{title}</h2><span>{lead}</span><br><span>9 July 2025</span> | <span>view 54</span><br>
+    <b>{AUTHOR}</b><br><br>{body}<br><br>{sig}<br><br>{disc}
+    <form dir="rtl"><label>متن دیدگاه</label><textarea></textarea></form>
+    <div dir="rtl"><h4>نظرات کاربران</h4><p>تاکنون نظری ثبت نشده است</p></div>
+    </div></body></html>"""
+
+
+def _semantic_variant() -> str:
+    """Same text in article/header/time markup, an icon view counter, a comments section."""
+    title, lead, paras, sig, disc = _ipis_parts()
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paras)
+    return f"""<html><head><meta property="og:title" content="{title} | IPIS"></head><body>
+    <article><header><h1>{title}</h1><div class="summary">{lead}</div>
+    <ul class="meta"><li><time>9 July 2025</time></li><li><i class="fa-eye"></i> 54</li></ul>
+    <a href="/en/author/12">{AUTHOR}</a></header><section class="body">{body}
+    <p><strong>{sig}</strong></p><p><em>{disc}</em></p></section>
+    <section id="comments" dir="rtl"><h3>نظرات کاربران</h3><p>تاکنون نظری ثبت نشده است</p>
+    <form><label>متن دیدگاه</label></form></section></article></body></html>"""
+
+
+@pytest.mark.parametrize("variant", [_flat_variant, _semantic_variant])
+def test_ipis_shape_in_other_markup(variant: Callable[[], str]) -> None:
+    a = extract(variant(), IPIS_URL, timezone="Asia/Tehran", now=NOW)
+    assert a.title is not None and a.title.startswith("The Trump-Putin Honeymoon")
+    assert a.authors == (AUTHOR,)
+    assert a.published is not None and a.published.date().isoformat() == "2025-07-09"
+    assert a.summary is not None and a.summary.startswith(LEAD_START)
+    body = a.body_text
+    assert body.startswith("With Donald Trump's presence")
+    assert body.count("many had hoped") == 1
+    for junk in ("view 54", "Eurasia Studies Group", "opinions expressed", "نظرات", "دیدگاه"):
         assert junk not in body, junk
 
 

@@ -155,6 +155,8 @@ class _Walker:
         self.pre_depth = 0
         self.rtl_depth = 0
         self.kind_stack: list[str] = []
+        self.last_br = False
+        self.p_depth = 0
 
     def _abs(self, href: str) -> str | None:
         href = href.strip()
@@ -210,6 +212,7 @@ class _Walker:
             return
         self.buf.text.append(value)
         self.buf.html.append(htmllib.escape(clean(value), quote=False))
+        self.last_br = False
 
     def enter(self, node: LexborNode) -> bool:
         """Handle an element start; False to skip its subtree."""
@@ -236,6 +239,8 @@ class _Walker:
                 self.pre_depth += 1
             elif tag in {"p", "td", "th", "dd", "dt", "figcaption", "caption", "summary"}:
                 self.kind_stack.append("p")
+                if tag == "p":
+                    self.p_depth += 1
             else:
                 self.kind_stack.append(self.kind_stack[-1] if self.kind_stack else "p")
             if tag in {"ul", "ol"}:
@@ -244,8 +249,14 @@ class _Walker:
                 self.quote_depth += 1
             return True
         if tag == "br":
+            if not self.pre_depth and (self.last_br or not self.p_depth):
+                # <br><br> separates paragraphs; outside a <p>, every <br> ends a line of its own
+                self.flush()
+                self.last_br = True
+                return False
             self.buf.text.append("\n" if self.pre_depth else " ")
             self.buf.html.append("<br>")
+            self.last_br = True
             return False
         if tag == "img":
             src = attrs.get("src") or attrs.get("data-src") or ""
@@ -290,6 +301,8 @@ class _Walker:
                 self.quote_depth -= 1
             elif tag == "pre" and self.pre_depth:
                 self.pre_depth -= 1
+            elif tag == "p" and self.p_depth:
+                self.p_depth -= 1
             return
         if tag == "a" and self.link_depth:
             self.link_depth -= 1

@@ -23,7 +23,7 @@ _PARA_SELECTOR = "p, pre, td, blockquote, dd"
 _TEXT_CONTAINERS = frozenset({"div", "section", "article", "main", "span", "font", "center"})
 _COMMAS = re.compile(r"[,،、，;]")
 _MIN_PARA = 25
-_NOT_CONTAINERS = frozenset({"ul", "ol", "dl", "li", "tr", "tbody", "thead", "td"})
+_NOT_CONTAINERS = frozenset({"ul", "ol", "dl", "li", "tr", "tbody", "thead"})
 
 
 @dataclass(slots=True)
