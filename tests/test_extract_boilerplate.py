@@ -25,6 +25,8 @@ from scraper.extract.boilerplate import (
         " opinions or views of the IPIS)",
         "The views expressed in this article are solely those of the author.",
         "CSIS does not take specific policy positions.",
+        "Мнение автора может не совпадать с позицией клуба.",
+        "مطالب منتشر شده لزوما بیانگر دیدگاه این موسسه نیست",
         "نظرات کاربران",
         "Leave a comment",
         "Share this article",

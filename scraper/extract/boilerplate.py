@@ -174,7 +174,10 @@ _DISCLAIMER = re.compile(
     r"(?:opini[oó]n|posici[oó]n)"
     r"|(?:commentary|this\s+\w+)\s+is\s+produced\s+by\s+the\b"
     r"|all\s+rights\s+reserved|©\s*\d{4}|copyright\s+(?:©\s*)?\d{4}"
-    r"|is\s+not\s+responsible\s+for\s+the\s+(?:opinions|content)",
+    r"|is\s+not\s+responsible\s+for\s+the\s+(?:opinions|content)"
+    r"|мнение\s+(?:автора|авторов)\s+может\s+не\s+совпадать"
+    r"|(?:لزوما|لزوماً)\s+(?:بیانگر|منعکس[\s\u200c]*کننده)\s+(?:دیدگاه|نظر|مواضع)"
+    r"|آراء\s+(?:الكتاب|الكاتب)\s+لا\s+تعبر",
     re.I,
 )
 _COMMENT_LABELS = re.compile(
