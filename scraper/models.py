@@ -236,6 +236,7 @@ class Decision:
     ``article_id`` is the existing row for UPDATED/UNCHANGED, ``None`` for NEW.
     ``duplicate_of`` is the id of the first copy when a NEW article is a near-duplicate.
     ``count_change`` says whether an UPDATED save moves ``last_changed`` (the churn cap).
+    ``minhash`` is the short text's serialised MinHash signature (``None`` for long texts).
     """
 
     action: SaveAction
@@ -245,6 +246,7 @@ class Decision:
     article_id: int | None = None
     duplicate_of: int | None = None
     count_change: bool = True
+    minhash: bytes | None = None  # serialised MinHash signature of a short text (dedup.minhash)
 
 
 @dataclass(frozen=True, slots=True)

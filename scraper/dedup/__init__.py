@@ -8,6 +8,8 @@ Three identities, strongest first (details in each module and in ``docs/dedup.md
   normalised body.
 * :func:`simhash` + :class:`SimHashIndex` (``simhash``): is it a copy of a piece we already
   have under another URL or source?
+* :func:`short_signature` + :class:`MinHashIndex` (``minhash``): the same question for short
+  texts (under 150 words), where a 64-bit SimHash is weak: MinHash over the same shingles.
 
 :func:`decide` (``decide``) turns them into a :class:`~scraper.models.Decision`.
 """
@@ -18,10 +20,18 @@ from scraper.dedup.decide import (
     MAX_CHANGES,
     MIN_CHANGE_INTERVAL,
     FingerprintIndex,
+    SignatureIndex,
     decide,
     hash_version,
 )
 from scraper.dedup.hashing import CONTENT_HASH_VERSION, content_hash, normalize_text
+from scraper.dedup.minhash import (
+    LinearMinHashIndex,
+    MinHashIndex,
+    jaccard_estimate,
+    short_signature,
+    signature,
+)
 from scraper.dedup.simhash import (
     MAX_DISTANCE,
     MIN_WORDS,
@@ -54,16 +64,22 @@ __all__ = [
     "TRACKING_PREFIXES",
     "FingerprintIndex",
     "LinearIndex",
+    "LinearMinHashIndex",
+    "MinHashIndex",
+    "SignatureIndex",
     "SimHashIndex",
     "canonical_url",
     "content_hash",
     "decide",
     "hamming",
     "hash_version",
+    "jaccard_estimate",
     "normalize_text",
     "normalize_url",
     "registrable_domain",
     "same_site",
+    "short_signature",
+    "signature",
     "simhash",
     "simhash_from_db",
     "simhash_to_db",

@@ -13,13 +13,20 @@ Branches, in order:
   rotating "related" box is updated at most once a day and at most 20 times, ever.
 * **no existing row** -> ``NEW``; ``duplicate_of`` is the smallest (earliest) id among stored
   fingerprints within ``max_distance`` bits of ``simhash`` (none when ``simhash`` is ``None``).
+  Without a SimHash match, a short text's MinHash ``signature`` (texts under 150 words, where a
+  64-bit SimHash is weak: :func:`scraper.dedup.minhash.short_signature`) is looked up in
+  ``minhash_index``: the earliest id with estimated Jaccard >= its threshold.
+
+Every decision carries the serialised ``signature`` (``Decision.minhash``) so the store keeps it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from scraper.dedup.minhash import to_db
 from scraper.dedup.simhash import MAX_DISTANCE
 from scraper.models import ArticleIdentity, Decision, SaveAction
 
@@ -27,6 +34,7 @@ __all__ = [
     "MAX_CHANGES",
     "MIN_CHANGE_INTERVAL",
     "FingerprintIndex",
+    "SignatureIndex",
     "decide",
     "hash_version",
 ]
@@ -41,6 +49,14 @@ class FingerprintIndex(Protocol):
     """What :func:`decide` needs of an index (:class:`SimHashIndex`, :class:`LinearIndex`)."""
 
     def query(self, h: int, max_distance: int | None = None) -> list[tuple[int, int]]: ...
+
+
+class SignatureIndex(Protocol):
+    """What :func:`decide` needs of a MinHash index (:class:`MinHashIndex`)."""
+
+    def query(
+        self, sig: Sequence[int], threshold: float | None = None
+    ) -> list[tuple[int, float]]: ...
 
 
 def hash_version(content_hash: str) -> str:
@@ -67,6 +83,8 @@ def decide(
     min_change_interval: timedelta = MIN_CHANGE_INTERVAL,
     max_changes: int = MAX_CHANGES,
     same_content: int | None = None,
+    minhash_index: SignatureIndex | None = None,
+    signature: Sequence[int] | None = None,
 ) -> Decision:
     """Decide what storing this article means (see the module docstring for the branches).
 
@@ -74,7 +92,10 @@ def decide(
     stored non-duplicate articles (``store.simhashes()``); ``now`` must be timezone-aware like
     the store's datetimes. ``same_content`` is the earliest stored first copy with exactly
     this content hash (``store.first_with_hash``): it links texts too short to fingerprint.
+    ``signature`` is the MinHash signature of a short text (``None`` otherwise) and
+    ``minhash_index`` the signatures of the stored first copies (``store.minhashes()``).
     """
+    minhash = None if signature is None else to_db(signature)
     if existing is not None:
         if existing.content_hash == content_hash:
             return Decision(
@@ -85,6 +106,7 @@ def decide(
                 article_id=existing.id,
                 duplicate_of=existing.duplicate_of,
                 count_change=False,
+                minhash=minhash,
             )
         same_rules = hash_version(existing.content_hash) == hash_version(content_hash)
         return Decision(
@@ -95,12 +117,17 @@ def decide(
             article_id=existing.id,
             duplicate_of=existing.duplicate_of,
             count_change=same_rules and _counts(existing, now, min_change_interval, max_changes),
+            minhash=minhash,
         )
     duplicate_of: int | None = None
     if simhash is not None:
         matches = index.query(simhash, max_distance)
         if matches:
             duplicate_of = min(article_id for article_id, _ in matches)
+    if duplicate_of is None and signature is not None and minhash_index is not None:
+        similar = minhash_index.query(signature)
+        if similar:
+            duplicate_of = min(article_id for article_id, _ in similar)
     if same_content is not None:
         duplicate_of = min(same_content, duplicate_of or same_content)
     return Decision(
@@ -109,4 +136,5 @@ def decide(
         content_hash=content_hash,
         simhash=simhash,
         duplicate_of=duplicate_of,
+        minhash=minhash,
     )
