@@ -340,3 +340,34 @@ def test_first_with_hash_finds_the_earliest_first_copy(
     # never the article itself, and never a copy
     assert store.first_with_hash(d1.content_hash, other_than=d1.canonical_url) is None
     assert store.first_with_hash("v1:" + "0" * 64, other_than="https://x.example/new") is None
+
+
+def test_minhashes_of_first_copies_round_trip(store: Store, make_article: ArticleFactory) -> None:
+    from dataclasses import replace
+
+    from scraper.dedup.minhash import from_db, signature, to_db
+
+    sig = signature("a short blurb about the nuclear talks in Vienna and what comes next " * 2)
+    assert sig is not None
+    blob = to_db(sig)
+    a1, d1 = make_article(1, simhash=None)
+    first = store.save_article("ipis", a1, replace(d1, minhash=blob), url="u1", tags=[], now=NOW)
+    a2, d2 = make_article(2, simhash=None, duplicate_of=first)
+    store.save_article("partner", a2, replace(d2, minhash=blob), url="u2", tags=[], now=NOW)
+    a3, d3 = make_article(3)  # a long text: no signature
+    store.save_article("ipis", a3, d3, url="u3", tags=[], now=NOW)
+
+    assert store.minhashes() == [(first, blob)]  # duplicates and unsigned rows left out
+    assert from_db(store.minhashes()[0][1]) == sig
+
+    # an update stores the new text's signature; one that grew long clears it
+    edited, upd = make_article(
+        1, body="edited", simhash=None, action=SaveAction.UPDATED, article_id=first
+    )
+    other = to_db(tuple(reversed(sig)))
+    store.save_article("ipis", edited, replace(upd, minhash=other), url="u1", tags=[], now=NOW)
+    assert store.minhashes() == [(first, other)]
+    store.save_article(
+        "ipis", edited, replace(upd, content_hash="v1:x"), url="u1", tags=[], now=NOW
+    )
+    assert store.minhashes() == []

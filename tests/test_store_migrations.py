@@ -48,7 +48,9 @@ def test_upgrade_from_previous_version_keeps_data(
     aid = old.save_article("ipis", art, dec, url="u", tags=["iran"], now=NOW)
     with db.read() as conn:
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("articles")}
-    assert "ix_articles_content_hash" not in indexes  # added by the latest migration
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
+    assert "ix_articles_content_hash" in indexes  # migration 4
+    assert "minhash" not in columns  # added by the latest migration
     old.close()
 
     new = Store.open(db_url)
@@ -56,7 +58,10 @@ def test_upgrade_from_previous_version_keeps_data(
         assert current_version(new._db) == LATEST_VERSION
         with new._db.read() as conn:
             indexes = {i["name"] for i in sa.inspect(conn).get_indexes("articles")}
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
         assert "ix_articles_content_hash" in indexes
+        assert "minhash" in columns
+        assert new.minhashes() == []  # rows from before keep no signature
         got = new.article(aid)
         assert got is not None and got.tags == ("iran",) and got.first_seen == NOW
         assert [s.source_id for s in new.source_states()] == ["ipis"]

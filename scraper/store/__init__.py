@@ -218,6 +218,11 @@ class Store:
         return _articles.simhashes(self._db)
 
     @_db_errors
+    def minhashes(self) -> list[tuple[int, bytes]]:
+        """``(id, serialised MinHash signature)`` of every non-duplicate article with one."""
+        return _articles.minhashes(self._db)
+
+    @_db_errors
     def save_article(
         self,
         source_id: str,

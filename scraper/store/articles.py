@@ -30,6 +30,7 @@ __all__ = [
     "count_articles",
     "duplicate_clusters",
     "identity",
+    "minhashes",
     "save_article",
     "simhashes",
 ]
@@ -72,6 +73,7 @@ def _content_values(
         "image": article.image,
         "content_hash": decision.content_hash,
         "simhash": simhash_to_db(decision.simhash),
+        "minhash": decision.minhash,
         "field_sources": dict(article.field_sources),
     }
 
@@ -110,6 +112,8 @@ def _insert_new(
     now: datetime,
 ) -> int | None:
     """Insert a new row; ``None`` when the canonical URL exists already (race or re-save)."""
+    if values.get("minhash") is None:  # NULL anyway: leave the column out of the INSERT
+        values = {k: v for k, v in values.items() if k != "minhash"}
     stmt = (
         db.insert(articles)
         .values(
@@ -260,6 +264,18 @@ def simhashes(db: Database) -> list[tuple[int, int]]:
             .order_by(articles.c.id)
         ).all()
     return [(int(i), u64_from_db(int(h))) for i, h in rows]
+
+
+def minhashes(db: Database) -> list[tuple[int, bytes]]:
+    """``(id, serialised MinHash signature)`` of every non-duplicate article that has one, by
+    id (short texts; ``scraper.dedup.minhash.from_db`` reads them)."""
+    with db.read() as conn:
+        rows = conn.execute(
+            select(articles.c.id, articles.c.minhash)
+            .where(articles.c.duplicate_of.is_(None), articles.c.minhash.is_not(None))
+            .order_by(articles.c.id)
+        ).all()
+    return [(int(i), bytes(m)) for i, m in rows]
 
 
 def _tags_for(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:

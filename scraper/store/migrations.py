@@ -88,6 +88,19 @@ def _add_column(conn: Connection, table: Table, name: str) -> None:
 
 #: Indexes schema.py declares on v1 tables that later migrations added.
 _LATER_INDEXES = ("ix_articles_content_hash",)
+#: Nullable columns schema.py declares on ``articles`` that later migrations added.
+_LATER_ARTICLE_COLUMNS = ("minhash",)
+
+
+def _drop_column(conn: Connection, table: Table, name: str) -> None:
+    """``ALTER TABLE ... DROP COLUMN`` (SQLite >= 3.35, PostgreSQL) of an unindexed column."""
+    prep = conn.dialect.identifier_preparer
+    conn.execute(
+        text(
+            f"ALTER TABLE {prep.format_table(table)} "
+            f"DROP COLUMN {prep.format_column(table.c[name])}"
+        )
+    )
 
 
 def _v1_ingest(conn: Connection) -> None:
@@ -97,6 +110,8 @@ def _v1_ingest(conn: Connection) -> None:
     for index in schema.articles.indexes:  # v1 as it was: without the indexes added later
         if index.name in _LATER_INDEXES:
             index.drop(conn)
+    for name in _LATER_ARTICLE_COLUMNS:  # ... and without the columns added later
+        _drop_column(conn, schema.articles, name)
 
 
 def _v2_service(conn: Connection) -> None:
@@ -115,11 +130,16 @@ def _v4_content_hash_index(conn: Connection) -> None:
     index.create(conn)
 
 
+def _v5_minhash(conn: Connection) -> None:
+    _add_column(conn, schema.articles, "minhash")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest: sources, articles, tags, fetch state, runs", _v1_ingest),
     Migration(2, "service: source schedule, flags, last report; locks", _v2_service),
     Migration(3, "digest: delivery ledger, subscribers", _v3_digest),
     Migration(4, "dedup: index on articles.content_hash", _v4_content_hash_index),
+    Migration(5, "dedup: articles.minhash (short texts' MinHash signature)", _v5_minhash),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

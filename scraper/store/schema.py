@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -101,6 +102,7 @@ articles = Table(
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_changed", UTCDateTime, nullable=False),
     Column("change_count", Integer, nullable=False, default=0),
+    Column("minhash", LargeBinary, nullable=True),  # short texts' MinHash signature (v5)
     Index("ix_articles_source_id_first_seen", "source_id", "first_seen"),
     Index("ix_articles_published_utc", "published_utc"),
     Index("ix_articles_simhash", "simhash"),
