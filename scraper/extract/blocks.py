@@ -121,7 +121,7 @@ def _hints(node: LexborNode | None, depth: int = 4) -> str:
     while node is not None and depth > 0:
         attrs = node.attributes
         parts.append(node.tag or "")
-        for name in ("class", "id", "itemprop", "rel", "role"):
+        for name in ("class", "id", "itemprop", "rel", "role", "data-testid"):
             v = attrs.get(name)
             if v:
                 parts.append(v)

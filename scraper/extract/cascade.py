@@ -65,7 +65,7 @@ _WRITTEN_BY = frozenset(
         "napisane przez",
     }
 )
-_WIDGET_HINT = re.compile(r"comment|related|footer|sidebar|widget|recent|popular|archive|calendar")
+_WIDGET_HINT = re.compile(r"comment|related|sidebar|widget|recent|popular|archive|calendar")
 _LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
 _MAX_CHARS = 20_000_000
 
@@ -326,8 +326,11 @@ def run(
             and not _WIDGET_HINT.search(b.hints)
         ]
         edges = [b.text for b in body_blocks[:4] + body_blocks[-4:] if len(b.text) <= 120]
+        openings = [b.text[:30] for b in body_blocks[:2] if len(b.text) > 120]  # "(18.01.2018) ..."
         visible = datepick.find_visible(
-            hinted[:30] + edges, language=page_lang, timezone=timezone, now=now
+            hinted[:30] + edges + openings, language=page_lang, timezone=timezone, now=now
+        ) or datepick.find_visible(
+            hinted[:30], language=page_lang, timezone=timezone, now=now, allow_updated=True
         )
     url_date = datepick.date_from_url(url, timezone, now) or datepick.date_from_url(
         _s(st.fields.get("canonical_url")) or meta.canonical, timezone, now

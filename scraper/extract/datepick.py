@@ -96,9 +96,17 @@ def parse(
 
 
 def find_visible(
-    texts: list[str], *, language: str | None, timezone: str | None, now: datetime
+    texts: list[str],
+    *,
+    language: str | None,
+    timezone: str | None,
+    now: datetime,
+    allow_updated: bool = False,
 ) -> DateCandidate | None:
-    """The first plausible date in the date/byline lines near the headline."""
+    """The first plausible date in the date/byline lines near the headline.
+
+    ``allow_updated`` (a last resort) also reads "Updated: ..." lines.
+    """
     mod = _dates()
     if mod is None:
         return None
@@ -106,7 +114,7 @@ def find_visible(
         if not line or len(line) > 300 or _EMBED.search(line) or _NOT_PUBLICATION.search(line):
             continue
         # "January 19, 2020 / Updated 8 hours ago": only what comes before "updated"
-        text = _UPDATED.split(line, maxsplit=1)[0]
+        text = line if allow_updated else _UPDATED.split(line, maxsplit=1)[0]
         if not text.strip():
             continue
         try:

@@ -175,9 +175,17 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
             meta.time_datetimes.append(value.strip())
     for node in tree.css(
         '[class*="date" i][title], [class*="publish" i][title], abbr.published[title], '
-        '[class*="updated" i][title]'
+        '[class*="updated" i][title], [data-date-time], [data-published], [data-publish-date]'
+        ", [data-date]"
     ):
-        value = node.attributes.get("title")
+        attrs = node.attributes
+        value = (
+            attrs.get("data-published")
+            or attrs.get("data-publish-date")
+            or attrs.get("data-date-time")
+            or attrs.get("data-date")
+            or attrs.get("title")
+        )
         if value and any(ch.isdigit() for ch in value) and len(value) <= 60:
             meta.date_titles.append(value.strip())
     root = tree.css_first("html")
