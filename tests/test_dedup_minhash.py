@@ -32,7 +32,7 @@ def _text(seed: int, n: int = 80) -> str:
 
 def test_signature_matches_the_textbook_loop() -> None:
     for seed in range(5):
-        hashes = mh.shingle_hashes(_text(seed, 20 + 40 * seed))
+        hashes = mh.shingle_hashes(_text(seed, 30 + 40 * seed))
         assert hashes is not None
         assert mh._signature_of(hashes, mh.PERMUTATIONS) == mh._reference(hashes, mh.PERMUTATIONS)
 
@@ -43,7 +43,7 @@ def test_signature_shape_stability_and_minimum() -> None:
     assert all(0 <= v < 1 << mh.VALUE_BITS for v in sig)
     assert signature(_text(1)) == sig
     assert signature(_text(1).upper()) == sig  # same words as SimHash: case-folded
-    assert signature("one two three four five six seven eight nine ten eleven") is None
+    assert signature(" ".join(["w"] * (mh.MIN_WORDS - 1))) is None
     assert signature(" ".join(["w"] * mh.MIN_WORDS)) is not None
 
 
@@ -81,7 +81,7 @@ def test_estimate_follows_the_exact_jaccard() -> None:
 def test_index_agrees_with_the_linear_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mh, "_MERGE_AT", 16)  # exercise merges of pending additions
     rng = random.Random(5)
-    originals = [_text(100 + i, rng.randint(20, 140)) for i in range(60)]
+    originals = [_text(100 + i, rng.randint(40, 140)) for i in range(60)]
     lsh, linear = MinHashIndex(), LinearMinHashIndex()
     for i, text in enumerate(originals):
         sig = signature(text)

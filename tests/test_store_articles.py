@@ -347,7 +347,7 @@ def test_minhashes_of_first_copies_round_trip(store: Store, make_article: Articl
 
     from scraper.dedup.minhash import from_db, signature, to_db
 
-    sig = signature("a short blurb about the nuclear talks in Vienna and what comes next " * 2)
+    sig = signature("a short blurb about the nuclear talks in Vienna and what comes next " * 3)
     assert sig is not None
     blob = to_db(sig)
     a1, d1 = make_article(1, simhash=None)

@@ -62,8 +62,11 @@ VALUE_BITS = 16
 #: LSH: bands x rows values per band (bands * rows <= PERMUTATIONS).
 BANDS = 64
 ROWS = 2
-#: Fewer words than this: no signature (too little text to tell copies from templates).
-MIN_WORDS = 12
+#: Fewer words than this: no signature, as for SimHash. Below 30 words a templated page
+#: ("<name> version 1: a paragraph of ...") differs from its sibling in one or two words,
+#: a Jaccard of 0.8, and the labelled set has no such texts to tune on: those stay on the
+#: pipeline's exact-content link.
+MIN_WORDS = 30
 #: Texts with at least this many words stay on SimHash alone (:func:`short_signature`).
 MAX_WORDS = 150
 #: Estimated Jaccard at or above which two signatures are the same piece (tuned on the labelled
