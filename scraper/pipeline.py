@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -202,6 +203,7 @@ class _SourceRun:
         store: Store,
         fetcher: Fetcher,
         index: dedup.SimHashIndex,
+        minhash_index: dedup.MinHashIndex,
         progress: Progress,
         clock: Callable[[], datetime],
     ) -> None:
@@ -209,6 +211,7 @@ class _SourceRun:
         self.store = store
         self.fetcher = fetcher
         self.index = index
+        self.minhash_index = minhash_index
         self.progress = progress
         self.clock = clock
         self.tally = _Tally()
@@ -324,6 +327,10 @@ class _SourceRun:
         ):
             # too short to fingerprint: link exact copies by their content hash
             same_content = self.store.first_with_hash(body_hash, other_than=canonical)
+        # short texts (< 150 words), where SimHash is weak, also get a MinHash signature
+        signature = None
+        if existing is None or existing.content_hash != body_hash:
+            signature = dedup.short_signature(article.body_text)
         decision = dedup.decide(
             existing,
             canonical_url=canonical,
@@ -332,6 +339,8 @@ class _SourceRun:
             index=self.index,
             now=now,
             same_content=same_content,
+            minhash_index=self.minhash_index,
+            signature=signature,
         )
         tags = tuple(dict.fromkeys((*self.source.tags, *article.tags)))
         article_id = self.store.save_article(
@@ -341,8 +350,11 @@ class _SourceRun:
             self.tally.new += 1
             if decision.duplicate_of is not None:
                 self.tally.duplicates += 1
-            elif decision.simhash is not None:
-                self.index.add(article_id, decision.simhash)
+            else:
+                if decision.simhash is not None:
+                    self.index.add(article_id, decision.simhash)
+                if signature is not None:
+                    self.minhash_index.add(article_id, signature)
         elif decision.action is SaveAction.UPDATED and decision.count_change:
             self.tally.updated += 1
         else:
@@ -353,12 +365,36 @@ class _SourceRun:
         return decision.action.value
 
 
+# The MinHash index built alongside each SimHash index by build_index(), so callers that keep
+# one index for many runs (the service) get the short-text path without passing it around.
+_MINHASH_INDEXES: weakref.WeakKeyDictionary[dedup.SimHashIndex, dedup.MinHashIndex] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def build_minhash_index(store: Store) -> dedup.MinHashIndex:
+    """The MinHash index of every stored first copy with a short-text signature."""
+    return dedup.MinHashIndex(
+        (article_id, dedup.minhash.from_db(blob)) for article_id, blob in store.minhashes()
+    )
+
+
 def build_index(store: Store) -> dedup.SimHashIndex:
-    """The near-duplicate index of every stored first copy."""
+    """The near-duplicate index of every stored first copy (its MinHash companion for short
+    texts is built too: :func:`minhash_index_for`)."""
     index = dedup.SimHashIndex()
     for article_id, fingerprint in store.simhashes():
         index.add(article_id, fingerprint)
+    _MINHASH_INDEXES[index] = build_minhash_index(store)
     return index
+
+
+def minhash_index_for(index: dedup.SimHashIndex, store: Store) -> dedup.MinHashIndex:
+    """The MinHash index that goes with ``index`` (built from the store on first use)."""
+    found = _MINHASH_INDEXES.get(index)
+    if found is None:
+        found = _MINHASH_INDEXES[index] = build_minhash_index(store)
+    return found
 
 
 async def scrape_source(
@@ -370,13 +406,18 @@ async def scrape_source(
     options: RunOptions = RunOptions(),
     progress: Progress | None = None,
     clock: Callable[[], datetime] = _utcnow,
+    minhash_index: dedup.MinHashIndex | None = None,
 ) -> SourceReport:
-    """Run one source and record its report (and health) in the store."""
+    """Run one source and record its report (and health) in the store.
+
+    ``minhash_index`` (short texts) defaults to the one built with ``index``
+    (:func:`minhash_index_for`)."""
     run = _SourceRun(
         source,
         store=store,
         fetcher=fetcher,
         index=index,
+        minhash_index=minhash_index_for(index, store) if minhash_index is None else minhash_index,
         progress=progress or NullProgress(),
         clock=clock,
     )
@@ -398,6 +439,7 @@ async def run_scrape(
     """Scrape ``sources`` concurrently (the fetcher bounds requests globally and per host)."""
     store.sync_sources(config.sources, clock())
     index = build_index(store)
+    minhash_index = minhash_index_for(index, store)
     own_fetcher = fetcher is None
     active = fetcher or Fetcher(config.fetch)
     try:
@@ -408,6 +450,7 @@ async def run_scrape(
                     store=store,
                     fetcher=active,
                     index=index,
+                    minhash_index=minhash_index,
                     options=options,
                     progress=progress,
                     clock=clock,

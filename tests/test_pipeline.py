@@ -265,3 +265,54 @@ async def test_short_identical_texts_are_linked_by_content(tmp_path: Path) -> No
             assert copy.duplicate_of == first.id
         finally:
             store.close()
+
+
+async def test_short_republished_text_in_other_chrome_is_linked_by_minhash(
+    tmp_path: Path,
+) -> None:
+    from scraper.dedup import MAX_DISTANCE, hamming
+
+    blurb = [
+        "The institute's new brief finds that sanctions relief would raise oil exports by a "
+        "third within a year, but warns that investment in the upstream sector will lag unless "
+        "contracts are reformed.",
+        "The authors recommend a phased approach agreed with European partners and a review "
+        "after six months.",
+    ]
+    partner = [
+        "This brief first appeared on the website of Institute A and is republished here with "
+        "permission of the authors.",
+        *blurb,
+        "The views expressed are those of the authors and do not necessarily reflect the "
+        "position of this organisation or its funders.",
+    ]
+    with SiteServer() as a, SiteServer() as b, SiteServer() as c:
+        a.add("/list", _listing(["/brief"]))
+        a.add("/brief", _article("Sanctions relief and oil", "Dana Example", "2025-07-09", blurb))
+        c.add("/list", _listing(["/partner/brief"]))
+        c.add(
+            "/partner/brief",
+            _article("Sanctions relief and oil exports", "Dana Example", "2025-07-10", partner),
+        )
+        b.add("/list", _listing([]))
+        config = _config(tmp_path, a, b, c)
+        store = Store.open(config.database_url)
+        try:
+            await run_scrape(config, store, [config.sources[0]])
+            assert len(store.minhashes()) == 1  # the first copy's signature is stored
+            reports = await run_scrape(config, store, [config.sources[2]])
+            assert reports[0].duplicates == 1
+            stored = store.articles(include_duplicates=True)
+            first = next(x for x in stored if x.source_id == "a")
+            copy = next(x for x in stored if x.source_id == "c")
+            # SimHash alone would not link them
+            assert (
+                first.simhash is None
+                or copy.simhash is None
+                or hamming(first.simhash, copy.simhash) > MAX_DISTANCE
+            )
+            assert copy.duplicate_of == first.id
+            assert [x.id for x in store.articles()] == [first.id]
+            assert [i for i, _ in store.minhashes()] == [first.id]
+        finally:
+            store.close()
