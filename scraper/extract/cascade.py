@@ -7,7 +7,6 @@ empty, except dates, where every candidate is parsed and validated and :mod:`dat
 from __future__ import annotations
 
 import contextlib
-import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,9 +18,9 @@ from scraper.config import RulesConfig
 from scraper.extract import datepick
 from scraper.extract.authors import byline_authors, clean_authors, explicit_byline, strip_roles
 from scraper.extract.blocked import is_blocked
-from scraper.extract.blocks import Block, walk
+from scraper.extract.blocks import walk
 from scraper.extract.body import find_body
-from scraper.extract.boilerplate import prune, trim_blocks
+from scraper.extract.boilerplate import prune
 from scraper.extract.jsonld import LdArticle, read_jsonld
 from scraper.extract.meta import (
     AUTHOR_KEYS,
@@ -29,20 +28,26 @@ from scraper.extract.meta import (
     PUBLISHED_KEYS,
     read_meta,
 )
+from scraper.extract.regions import (
+    DATE_HINT,
+    dek,
+    letters,
+    misses,
+    region,
+    text_blocks,
+    tidy_body,
+    title_index,
+    visible_dates,
+)
 from scraper.extract.render import first_sentences, render_html, render_text
 from scraper.extract.rules import apply_removals, read_rules
-from scraper.extract.text import clean, collapse, decode, words
+from scraper.extract.text import clean, collapse, decode
 from scraper.extract.titles import choose_title
 from scraper.models import Article, FieldOrigin
 
 __all__ = ["run"]
 
 _NOISE_TAGS = "script, style, noscript, template, svg, iframe, object, embed, canvas"
-_DEK_HINT = re.compile(
-    r"\b[\w-]*(?:dek|lead|lede|standfirst|summary|excerpt|intro|subtitle|sub-title|subhead"
-    r"|teaser|abstract|description|deck|strapline|kicker-text|summary)[\w-]*\b"
-)
-_DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|details|datum|fecha")
 _SCRIPT_DATE = re.compile(
     r'"(?:datePublished|publishDate|publishedDate|published_at|publishedAt|pubDate'
     r'|date_published|firstPublishedAt|publicationDate|publish_date)"\s*:\s*"([^"]{8,40})"'
@@ -81,10 +86,6 @@ class _State:
             self.sources[name] = origin.value
 
 
-def _letters(text: str) -> str:
-    return _LETTERS.sub("", text.casefold())
-
-
 def _first_ld(ld: list[LdArticle], attr: str, max_rank: int = 4) -> object:
     for obj in ld:
         if obj.rank > max_rank:
@@ -92,68 +93,6 @@ def _first_ld(ld: list[LdArticle], attr: str, max_rank: int = 4) -> object:
         value = getattr(obj, attr)
         if value:
             return value
-    return None
-
-
-def _title_index(blocks: list[Block], title: str | None) -> int | None:
-    h1s = [i for i, b in enumerate(blocks) if b.kind == "h1"]
-    if title:
-        key = _letters(title)
-        for i, b in enumerate(blocks):
-            if b.kind.startswith("h") and key and _letters(b.text) == key:
-                return i
-        for i in h1s:
-            k = _letters(blocks[i].text)
-            if k and (k in key or key in k):
-                return i
-    return h1s[0] if h1s else None
-
-
-def _region(
-    blocks: list[Block], idx: int | None, first_body: int | None
-) -> tuple[list[Block], list[Block]]:
-    """Lines before and after the headline (byline, date line, dek live there)."""
-    if idx is None:
-        if first_body is None:
-            return [], blocks[:20]
-        return blocks[max(0, first_body - 12) : first_body], blocks[first_body : first_body + 2]
-    before = blocks[max(0, idx - 4) : idx]
-    after: list[Block] = []
-    for b in blocks[idx + 1 : idx + 26]:
-        if len(b.text) > 600:
-            break
-        after.append(b)
-    return before, after
-
-
-def _visible_dates(before: list[Block], after: list[Block]) -> list[str]:
-    """Candidate date lines: date-classed short lines first, then bare short lines (a long
-    unclassed line is a sentence of the article, whose dates are events, not publication)."""
-
-    def ordered(blocks: list[Block]) -> list[str]:
-        short = [b for b in blocks if b.text and len(b.text) <= 160 and not b.quote]
-        hinted = [b.text for b in short if _DATE_HINT.search(b.hints)]
-        return hinted + [
-            b.text for b in short if not _DATE_HINT.search(b.hints) and len(b.text) <= 70
-        ]
-
-    return ordered(after) + ordered(before)
-
-
-def _dek(after: list[Block], used: set[int]) -> Block | None:
-    for b in after[:8]:
-        if b.kind == "img" or b.node_id in used:
-            continue
-        if _DEK_HINT.search(b.hints) and 40 <= len(b.text) <= 800 and b.link_density < 0.3:
-            return b
-    # a long line right under the headline followed by short meta lines (date, byline)
-    for i, b in enumerate(after[:3]):
-        if b.kind != "p" or not 60 <= len(b.text) <= 600 or b.link_density > 0.2:
-            continue
-        rest = [x for x in after[i + 1 : i + 5] if x.text]
-        if rest and any(x.node_id in used for x in rest):
-            return b
-        break
     return None
 
 
@@ -201,7 +140,7 @@ def run(
     title, title_origin = choose_title(ruled.title, ld, meta, tree)
     if title:
         st.set("title", title, title_origin)
-    idx = _title_index(all_blocks, title)
+    idx = title_index(all_blocks, title)
 
     early_byline = explicit_byline(tree)  # before pruning removes byline elements
 
@@ -233,14 +172,14 @@ def run(
             if b.node_id in ids:
                 first_body = i
                 break
-    before, after = _region(all_blocks, idx, first_body)
+    before, after = region(all_blocks, idx, first_body)
 
     # ---- authors
     site = (meta.first(("og:site_name", "application-name")) or ("", ""))[1]
-    site_key = _letters(site)
+    site_key = letters(site)
 
     def not_site(names: list[str]) -> list[str]:
-        return [n for n in names if _letters(n) != site_key]
+        return [n for n in names if letters(n) != site_key]
 
     if ruled.authors:
         st.set("authors", tuple(not_site(clean_authors(ruled.authors))), FieldOrigin.RULES)
@@ -251,7 +190,7 @@ def run(
         )
     for obj in ld:
         if obj.org_authors and obj.rank <= 3:
-            orgs = [o for o in obj.org_authors if _letters(o) != site_key and len(o) <= 80]
+            orgs = [o for o in obj.org_authors if letters(o) != site_key and len(o) <= 80]
             st.set("authors", tuple(orgs), FieldOrigin.JSON_LD)
             break
     label = (meta.first(("twitter:label1",)) or ("", ""))[1].casefold()
@@ -266,7 +205,7 @@ def run(
                 st.set("authors", tuple(names), FieldOrigin.META)
                 break
     tail = [b for b in body_blocks[-6:] if b.text]
-    date_texts = _visible_dates(before, after)
+    date_texts = visible_dates(before, after)
     visible = datepick.find_visible(date_texts, language=page_lang, timezone=timezone, now=now)
     used: set[int] = set()
     if visible is not None:
@@ -322,7 +261,7 @@ def run(
             for b in all_blocks
             if b.text
             and len(b.text) <= 160
-            and _DATE_HINT.search(b.hints)
+            and DATE_HINT.search(b.hints)
             and not _WIDGET_HINT.search(b.hints)
         ]
         edges = [b.text for b in body_blocks[:4] + body_blocks[-4:] if len(b.text) <= 120]
@@ -338,7 +277,7 @@ def run(
     if url_date is not None:
         cands.append(url_date)
     after_texts = {b.text for b in after}
-    hinted_texts = {b.text for b in after if _DATE_HINT.search(b.hints)}
+    hinted_texts = {b.text for b in after if DATE_HINT.search(b.hints)}
     trusted = (
         visible is not None
         and (visible.raw in after_texts or idx is None)
@@ -366,11 +305,11 @@ def run(
         st.set("updated", upd[0].value, upd[0].origin)
 
     # ---- summary (the dek / description)
-    dek = _dek(after, used)
+    lead = dek(after, used)
     if ruled.summary:
         st.set("summary", ruled.summary, FieldOrigin.RULES)
-    if dek is not None:
-        st.set("summary", dek.text, FieldOrigin.HEURISTIC)
+    if lead is not None:
+        st.set("summary", lead.text, FieldOrigin.HEURISTIC)
     desc = meta.first(("og:description", "description", "twitter:description", "dc.description"))
     if desc and len(desc[1]) >= 30:
         st.set("summary", desc[1], FieldOrigin.META)
@@ -380,12 +319,12 @@ def run(
 
     # ---- body clean-up
     used_texts = {b.text for b in all_blocks if b.node_id in used}
-    body_blocks = _tidy_body(body_blocks, title, authors, used, used_texts, dek)
+    body_blocks = tidy_body(body_blocks, title, authors, used, used_texts, lead)
     body_text = render_text(body_blocks)
     ld_body = _first_ld(ld, "body")
-    if isinstance(ld_body, str) and ruled.body is None and _misses(ld_body, body_text):
+    if isinstance(ld_body, str) and ruled.body is None and misses(ld_body, body_text):
         # the page's own JSON-LD articleBody, when what we found covers little of it
-        body_blocks = _text_blocks(ld_body)
+        body_blocks = text_blocks(ld_body)
         body_text = render_text(body_blocks)
         body_origin = FieldOrigin.JSON_LD
     if body_text:
@@ -432,66 +371,8 @@ def run(
     )
 
 
-def _misses(reference: str, found: str) -> bool:
-    """Whether ``found`` covers less than half of the words of a long ``reference`` text."""
-    ref = set(words(reference[:200_000]))
-    if len(ref) < 80:
-        return False
-    got = set(words(found[:400_000]))
-    return len(ref & got) / len(ref) < 0.5
-
-
-def _text_blocks(text: str) -> list[Block]:
-    """Plain text (paragraphs on their own lines) as paragraph blocks."""
-    out: list[Block] = []
-    for para in re.split(r"\n\s*\n|\r?\n", html_lib.unescape(text)):
-        t = collapse(para)
-        if t:
-            out.append(Block(kind="p", text=t, html=html_lib.escape(t, quote=False)))
-    return out
-
-
 def _s(value: object) -> str | None:
     if isinstance(value, str):
         v = collapse(value)
         return v or None
     return None
-
-
-def _tidy_body(
-    blocks: list[Block],
-    title: str | None,
-    authors: tuple[str, ...],
-    used: set[int],
-    used_texts: set[str],
-    dek: Block | None,
-) -> list[Block]:
-    """Drop the headline, byline/date lines, standing lines and a duplicated lead."""
-    title_key = _letters(title or "")
-    out: list[Block] = []
-    for i, b in enumerate(blocks):
-        if (b.node_id in used or (i < 12 and b.text in used_texts)) and len(b.text) < 300:
-            continue
-        if b.kind.startswith("h") and title_key and _letters(b.text) == title_key:
-            continue
-        if i < 8 and b.kind == "h1":
-            continue
-        out.append(b)
-    out = trim_blocks(out, authors)
-    # the lead repeated as (the start of) the first paragraph
-    dek_key = _letters(dek.text) if dek is not None else ""
-    final: list[Block] = []
-    for i, b in enumerate(out):
-        key = _letters(b.text)
-        if key and i + 1 < len(out) and len(key) >= 40:
-            nxt = _letters(out[i + 1].text)
-            if nxt.startswith(key[: int(len(key) * 0.9)]) and len(nxt) > len(key):
-                continue
-        if (
-            dek_key
-            and key == dek_key
-            and any(dek_key[:200] in _letters(o.text) for o in out if o is not b)
-        ):
-            continue
-        final.append(b)
-    return final

@@ -1,0 +1,155 @@
+"""The lines around the headline (byline, date line, dek) and the body's final clean-up."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+from scraper.extract.blocks import Block
+from scraper.extract.boilerplate import trim_blocks
+from scraper.extract.text import collapse, words
+
+__all__ = [
+    "DATE_HINT",
+    "dek",
+    "letters",
+    "misses",
+    "region",
+    "text_blocks",
+    "tidy_body",
+    "title_index",
+    "visible_dates",
+]
+
+_DEK_HINT = re.compile(
+    r"\b[\w-]*(?:dek|lead|lede|standfirst|summary|excerpt|intro|subtitle|sub-title|subhead"
+    r"|teaser|abstract|description|deck|strapline|kicker-text|summary)[\w-]*\b"
+)
+DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|details|datum|fecha")
+_LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
+
+
+def letters(text: str) -> str:
+    return _LETTERS.sub("", text.casefold())
+
+
+def title_index(blocks: list[Block], title: str | None) -> int | None:
+    h1s = [i for i, b in enumerate(blocks) if b.kind == "h1"]
+    if title:
+        key = letters(title)
+        for i, b in enumerate(blocks):
+            if b.kind.startswith("h") and key and letters(b.text) == key:
+                return i
+        for i in h1s:
+            k = letters(blocks[i].text)
+            if k and (k in key or key in k):
+                return i
+    return h1s[0] if h1s else None
+
+
+def region(
+    blocks: list[Block], idx: int | None, first_body: int | None
+) -> tuple[list[Block], list[Block]]:
+    """Lines before and after the headline (byline, date line, dek live there)."""
+    if idx is None:
+        if first_body is None:
+            return [], blocks[:20]
+        return blocks[max(0, first_body - 12) : first_body], blocks[first_body : first_body + 2]
+    before = blocks[max(0, idx - 4) : idx]
+    after: list[Block] = []
+    for b in blocks[idx + 1 : idx + 26]:
+        if len(b.text) > 600:
+            break
+        after.append(b)
+    return before, after
+
+
+def visible_dates(before: list[Block], after: list[Block]) -> list[str]:
+    """Candidate date lines: date-classed short lines first, then bare short lines (a long
+    unclassed line is a sentence of the article, whose dates are events, not publication)."""
+
+    def ordered(blocks: list[Block]) -> list[str]:
+        short = [b for b in blocks if b.text and len(b.text) <= 160 and not b.quote]
+        hinted = [b.text for b in short if DATE_HINT.search(b.hints)]
+        return hinted + [
+            b.text for b in short if not DATE_HINT.search(b.hints) and len(b.text) <= 70
+        ]
+
+    return ordered(after) + ordered(before)
+
+
+def dek(after: list[Block], used: set[int]) -> Block | None:
+    """The standfirst under the headline: a lead-classed line, or a long line followed by
+    the date/byline lines."""
+    for b in after[:8]:
+        if b.kind == "img" or b.node_id in used:
+            continue
+        if _DEK_HINT.search(b.hints) and 40 <= len(b.text) <= 800 and b.link_density < 0.3:
+            return b
+    # a long line right under the headline followed by short meta lines (date, byline)
+    for i, b in enumerate(after[:3]):
+        if b.kind != "p" or not 60 <= len(b.text) <= 600 or b.link_density > 0.2:
+            continue
+        rest = [x for x in after[i + 1 : i + 5] if x.text]
+        if rest and any(x.node_id in used for x in rest):
+            return b
+        break
+    return None
+
+
+def misses(reference: str, found: str) -> bool:
+    """Whether ``found`` covers less than half of the words of a long ``reference`` text."""
+    ref = set(words(reference[:200_000]))
+    if len(ref) < 80:
+        return False
+    got = set(words(found[:400_000]))
+    return len(ref & got) / len(ref) < 0.5
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Plain text (paragraphs on their own lines) as paragraph blocks."""
+    out: list[Block] = []
+    for para in re.split(r"\n\s*\n|\r?\n", html_lib.unescape(text)):
+        t = collapse(para)
+        if t:
+            out.append(Block(kind="p", text=t, html=html_lib.escape(t, quote=False)))
+    return out
+
+
+def tidy_body(
+    blocks: list[Block],
+    title: str | None,
+    authors: tuple[str, ...],
+    used: set[int],
+    used_texts: set[str],
+    lead: Block | None,
+) -> list[Block]:
+    """Drop the headline, byline/date lines, standing lines and a duplicated lead."""
+    title_key = letters(title or "")
+    out: list[Block] = []
+    for i, b in enumerate(blocks):
+        if (b.node_id in used or (i < 12 and b.text in used_texts)) and len(b.text) < 300:
+            continue
+        if b.kind.startswith("h") and title_key and letters(b.text) == title_key:
+            continue
+        if i < 8 and b.kind == "h1":
+            continue
+        out.append(b)
+    out = trim_blocks(out, authors)
+    # the lead repeated as (the start of) the first paragraph
+    dek_key = letters(lead.text) if lead is not None else ""
+    final: list[Block] = []
+    for i, b in enumerate(out):
+        key = letters(b.text)
+        if key and i + 1 < len(out) and len(key) >= 40:
+            nxt = letters(out[i + 1].text)
+            if nxt.startswith(key[: int(len(key) * 0.9)]) and len(nxt) > len(key):
+                continue
+        if (
+            dek_key
+            and key == dek_key
+            and any(dek_key[:200] in letters(o.text) for o in out if o is not b)
+        ):
+            continue
+        final.append(b)
+    return final
