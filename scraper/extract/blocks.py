@@ -220,7 +220,7 @@ class _Walker:
         if tag in SKIP_TAGS or node.mem_id in self.skip:
             return False
         attrs = node.attributes
-        if attrs.get("hidden") is not None or attrs.get("aria-hidden") == "true":
+        if "hidden" in attrs or attrs.get("aria-hidden") == "true":
             return False
         style = (attrs.get("style") or "").replace(" ", "").lower()
         if "display:none" in style or "visibility:hidden" in style:

@@ -1,0 +1,49 @@
+"""Article container choice (scraper.extract.body); hand-written pages."""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from scraper.extract.body import find_body
+from scraper.extract.boilerplate import prune
+
+P = "<p>" + "A sentence of the article, with commas, and with enough words to count. " * 3 + "</p>"
+
+
+def _body(html: str) -> list[str]:
+    tree = LexborHTMLParser(html)
+    prune(tree)
+    return [b.text for b in find_body(tree, "https://e.org/").blocks]
+
+
+def test_picks_the_text_dense_container() -> None:
+    texts = _body(
+        f"""<div class="menu"><a href="/1">Home</a> <a href="/2">World</a></div>
+        <div id="story">{P}{P}{P}</div><div class="sidebar"><p>Short teaser</p></div>"""
+    )
+    assert len(texts) == 3 and all(t.startswith("A sentence") for t in texts)
+
+
+def test_article_split_over_sibling_sections_is_joined() -> None:
+    texts = _body(
+        f"""<div class="content"><section class="part">{P}{P}</section>
+        <section class="part"><h2>Second part</h2>{P}{P}</section>
+        <section class="part">{P}{P}</section></div><footer>{P}</footer>"""
+    )
+    assert "Second part" in texts and len([t for t in texts if t.startswith("A sentence")]) == 6
+
+
+def test_link_lists_inside_the_article_are_dropped() -> None:
+    links = "".join(f'<li><a href="/{i}">Related story number {i}</a></li>' for i in range(6))
+    texts = _body(f"<article>{P}{P}<ul>{links}</ul>{P}</article>")
+    assert not any(t.startswith("Related story") for t in texts)
+    assert len(texts) == 3
+
+
+def test_a_list_is_not_the_container() -> None:
+    items = "".join(
+        f"<li>{'A long comment from a reader, with commas, about the piece. ' * 2}</li>"
+        for _ in range(8)
+    )
+    texts = _body(f"<div><ul class='x'>{items}</ul><h3>Heading in the same column</h3></div>")
+    assert "Heading in the same column" in texts
