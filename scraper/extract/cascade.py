@@ -122,7 +122,8 @@ def run(
     base = url
     if meta.canonical and url is None:
         base = meta.canonical
-    all_blocks = walk(tree.body, base) if tree.body is not None else []
+    side = frozenset(n.mem_id for n in tree.css("nav, [role=navigation]"))
+    all_blocks = walk(tree.body, base, side) if tree.body is not None else []
 
     # ---- language
     lang = (
