@@ -1,6 +1,6 @@
-"""A labelled near-duplicate set built from ../shared/corpus, and SimHash precision/recall on it.
+"""A labelled near-duplicate set built from ../shared/corpus, and SimHash/MinHash precision/recall.
 
-    python benchmarks/dedup_eval.py [CORPUS_DIR] [--max-distance 12] [--json]
+    python benchmarks/dedup_eval.py [CORPUS_DIR] [--max-distance 12] [--json] [--overlap]
 
 Article texts never come from our extractor (written in parallel): the readability set's full
 truth ``body``; for thinktanks pages, every ``<p>`` of the saved page with at least 12 words (a
@@ -25,7 +25,10 @@ Negatives (different pieces):
     random       random pairs across all sets, both in the same generic chrome
 
 Everything is deterministic (seeded). ``evaluate`` reports precision and recall of
-"Hamming distance <= d" for every d.
+"Hamming distance <= d" for every d; ``evaluate_combined`` those of what ``decide`` does:
+"Hamming distance <= MAX_DISTANCE, or both texts have a short-text MinHash signature
+(``short_signature``: 12-149 words, one of them >= 30) with estimated Jaccard >= t" for
+several t.
 """
 
 from __future__ import annotations
@@ -54,9 +57,12 @@ from scraper.dedup import (  # noqa: E402
     MIN_WORDS,
     content_hash,
     hamming,
+    jaccard_estimate,
+    short_signature,
     simhash,
     words,
 )
+from scraper.dedup.minhash import THRESHOLD  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 POSITIVE_KINDS = ("boilerplate", "reorder", "trim", "chrome", "title")
@@ -120,9 +126,9 @@ class Pair:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """Precision and recall of "distance <= threshold"."""
+    """Precision and recall of "distance <= threshold" (or "similarity >= threshold")."""
 
-    threshold: int
+    threshold: float
     tp: int
     fp: int
     fn: int
@@ -325,6 +331,53 @@ def distances(
     return out
 
 
+Combined = tuple[Pair, int | None, float | None]  # (pair, Hamming distance, MinHash estimate)
+
+
+def similarities(pairs: Iterable[Pair]) -> list[Combined]:
+    """Each pair with its SimHash distance and its short-text MinHash estimate, as ``decide``
+    sees them: the distance is ``None`` when a side has no fingerprint; the estimate when a
+    side has no short-text signature, or *neither* side has a SimHash fingerprint (texts under
+    30 words are looked up but never stored: the pair counts as found assuming the longer copy
+    was stored first, which is how a partner's trimmed copy arrives)."""
+    cache: dict[str, tuple[int | None, tuple[int, ...] | None]] = {}
+
+    def both(text: str) -> tuple[int | None, tuple[int, ...] | None]:
+        if text not in cache:
+            cache[text] = (simhash(text), short_signature(text))
+        return cache[text]
+
+    out: list[Combined] = []
+    for pair in pairs:
+        (ha, sa), (hb, sb) = both(pair.a), both(pair.b)
+        distance = None if ha is None or hb is None else hamming(ha, hb)
+        kept = ha is not None or hb is not None
+        estimate = None if sa is None or sb is None or not kept else jaccard_estimate(sa, sb)
+        out.append((pair, distance, estimate))
+    return out
+
+
+def evaluate_combined(
+    scored: Sequence[Combined],
+    thresholds: Sequence[float] = (0.25, 0.28, 0.3, 0.32, 0.35, 0.4),
+    max_distance: int = MAX_DISTANCE,
+) -> list[Row]:
+    """Precision/recall of "distance <= max_distance or MinHash estimate >= t" for each t."""
+    rows: list[Row] = []
+    for threshold in thresholds:
+        tp = fp = fn = tn = 0
+        for pair, distance, estimate in scored:
+            predicted = (distance is not None and distance <= max_distance) or (
+                estimate is not None and estimate >= threshold
+            )
+            if pair.duplicate:
+                tp, fn = (tp + 1, fn) if predicted else (tp, fn + 1)
+            else:
+                fp, tn = (fp + 1, tn) if predicted else (fp, tn + 1)
+        rows.append(Row(threshold, tp, fp, fn, tn))
+    return rows
+
+
 def evaluate(scored: Sequence[tuple[Pair, int | None]], max_distance: int = 12) -> list[Row]:
     """Precision/recall of "distance <= d" for d in 0..max_distance."""
     rows: list[Row] = []
@@ -393,18 +446,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "short": [(p, d) for p, d in scored if p.stratum == "short"],
         "all": list(scored),
     }
+    combined = similarities(pairs)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    name: [
-                        asdict(r) | {"precision": r.precision, "recall": r.recall}
-                        for r in evaluate(members, args.max_distance)
-                    ]
-                    for name, members in strata.items()
-                }
-            )
-        )
+        report = {
+            name: [
+                asdict(r) | {"precision": r.precision, "recall": r.recall}
+                for r in evaluate(members, args.max_distance)
+            ]
+            for name, members in strata.items()
+        }
+        report |= {
+            f"{name}+minhash": [
+                asdict(r) | {"precision": r.precision, "recall": r.recall}
+                for r in evaluate_combined(
+                    [c for c in combined if name == "all" or c[0].stratum == name]
+                )
+            ]
+            for name in strata
+        }
+        print(json.dumps(report))
         return 0
     for name, members in strata.items():
         positives_n = sum(p.duplicate for p, _ in members)
@@ -422,6 +482,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\narticle, per kind right at d <= {threshold}: {right}")
     negative = [d for p, d in scored if not p.duplicate and d is not None]
     print(f"closest negative pair: {min(negative)} bits")
+    print(
+        f"\nSimHash d <= {MAX_DISTANCE} or short-text MinHash estimate >= t "
+        f"(decide(); chosen t = {THRESHOLD})"
+    )
+    print("| stratum | t | precision | recall | TP | FP | FN |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name in ("article", "short", "all"):
+        group = [c for c in combined if name == "all" or c[0].stratum == name]
+        for r in evaluate_combined(group):
+            print(
+                f"| {name} | {r.threshold} | {r.precision:.3f} | {r.recall:.3f} "
+                f"| {r.tp} | {r.fp} | {r.fn} |"
+            )
+    for name in ("short", "all"):
+        group = [c for c in combined if name == "all" or c[0].stratum == name]
+        wrong = {
+            kind: sum(
+                1
+                for pair, d, e in group
+                if pair.kind == kind
+                and ((d is not None and d <= MAX_DISTANCE) or (e is not None and e >= THRESHOLD))
+                != pair.duplicate
+            )
+            for kind in POSITIVE_KINDS + NEGATIVE_KINDS
+        }
+        print(f"{name}, wrong per kind at t = {THRESHOLD}: {wrong}")
     if args.overlap:
         for name in ("article", "short"):
             print(f"\n{name}: exact 3-shingle overlap of every pair")

@@ -353,7 +353,7 @@ class _SourceRun:
             else:
                 if decision.simhash is not None:
                     self.index.add(article_id, decision.simhash)
-                if signature is not None:
+                if signature is not None and decision.minhash is not None:
                     self.minhash_index.add(article_id, signature)
         elif decision.action is SaveAction.UPDATED and decision.count_change:
             self.tally.updated += 1

@@ -43,14 +43,15 @@ def test_signature_shape_stability_and_minimum() -> None:
     assert all(0 <= v < 1 << mh.VALUE_BITS for v in sig)
     assert signature(_text(1)) == sig
     assert signature(_text(1).upper()) == sig  # same words as SimHash: case-folded
-    assert signature(" ".join(["w"] * (mh.MIN_WORDS - 1))) is None
-    assert signature(" ".join(["w"] * mh.MIN_WORDS)) is not None
+    assert signature(" ".join(["w"] * (mh.LOOKUP_WORDS - 1))) is None
+    assert signature(" ".join(["w"] * mh.LOOKUP_WORDS)) is not None
 
 
 def test_short_signature_only_for_short_texts() -> None:
     assert short_signature(_text(1, mh.MAX_WORDS - 1)) is not None
     assert short_signature(_text(1, mh.MAX_WORDS)) is None
-    assert short_signature(_text(1, mh.MIN_WORDS - 1)) is None
+    assert short_signature(_text(1, mh.LOOKUP_WORDS)) is not None
+    assert short_signature(_text(1, mh.LOOKUP_WORDS - 1)) is None
 
 
 def test_db_round_trip_is_compact() -> None:
@@ -186,3 +187,24 @@ def test_decide_does_not_link_a_different_short_text() -> None:
         signature=other_sig,
     )
     assert decision.duplicate_of is None
+
+
+def test_texts_without_simhash_are_looked_up_but_not_kept() -> None:
+    """A trimmed copy under 30 words finds its stored original; its own signature is not
+    returned for storing, so two such texts can never be linked to each other."""
+    original = _blurb()
+    trimmed = " ".join(original.split()[:20])
+    sig, tiny = short_signature(original), short_signature(trimmed)
+    assert sig is not None and tiny is not None and simhash(trimmed) is None
+    decision = decide(
+        None,
+        canonical_url="https://partner.example/z",
+        content_hash=content_hash(trimmed),
+        simhash=None,
+        index=SimHashIndex(),
+        now=NOW,
+        minhash_index=MinHashIndex([(4, sig)]),
+        signature=tiny,
+    )
+    assert decision.duplicate_of == 4
+    assert decision.minhash is None

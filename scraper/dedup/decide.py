@@ -17,7 +17,9 @@ Branches, in order:
   64-bit SimHash is weak: :func:`scraper.dedup.minhash.short_signature`) is looked up in
   ``minhash_index``: the earliest id with estimated Jaccard >= its threshold.
 
-Every decision carries the serialised ``signature`` (``Decision.minhash``) so the store keeps it.
+Every decision carries the serialised ``signature`` (``Decision.minhash``) so the store keeps
+it -- only when the text also has a SimHash fingerprint (>= 30 words): shorter texts are looked
+up but never stored, so two of them (templated pages) are never linked to each other.
 """
 
 from __future__ import annotations
@@ -93,9 +95,10 @@ def decide(
     the store's datetimes. ``same_content`` is the earliest stored first copy with exactly
     this content hash (``store.first_with_hash``): it links texts too short to fingerprint.
     ``signature`` is the MinHash signature of a short text (``None`` otherwise) and
-    ``minhash_index`` the signatures of the stored first copies (``store.minhashes()``).
+    ``minhash_index`` the signatures of the stored first copies (``store.minhashes()``);
+    ``Decision.minhash`` is the signature to store (``None`` without a SimHash fingerprint).
     """
-    minhash = None if signature is None else to_db(signature)
+    minhash = None if signature is None or simhash is None else to_db(signature)
     if existing is not None:
         if existing.content_hash == content_hash:
             return Decision(

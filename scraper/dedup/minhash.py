@@ -13,7 +13,7 @@ shingles, of which the low :data:`VALUE_BITS` (16) bits are kept (b-bit MinHash:
 signature). Speed without numpy: the distinct shingle hashes are packed into 128-bit lanes of one
 big integer, so each hash function is two big-integer multiplications and one ``min`` over a
 memoryview. Stable across processes, machines and Python versions. ``None`` below
-:data:`MIN_WORDS` words.
+:data:`LOOKUP_WORDS` words.
 
 :class:`MinHashIndex`: LSH banding. The signature's first :data:`BANDS` x :data:`ROWS` values
 form bands keyed by 32 bits (2 x 16); two texts with Jaccard *s* share at least one band key
@@ -38,6 +38,7 @@ from scraper.dedup.simhash import SHINGLE_WORDS, _shingle_hashes, words
 
 __all__ = [
     "BANDS",
+    "LOOKUP_WORDS",
     "MAX_WORDS",
     "MIN_WORDS",
     "PERMUTATIONS",
@@ -62,10 +63,12 @@ VALUE_BITS = 16
 #: LSH: bands x rows values per band (bands * rows <= PERMUTATIONS).
 BANDS = 64
 ROWS = 2
-#: Fewer words than this: no signature, as for SimHash. Below 30 words a templated page
-#: ("<name> version 1: a paragraph of ...") differs from its sibling in one or two words,
-#: a Jaccard of 0.8, and the labelled set has no such texts to tune on: those stay on the
-#: pipeline's exact-content link.
+#: Fewer words than this: no signature at all.
+LOOKUP_WORDS = 12
+#: Texts of LOOKUP_WORDS .. MIN_WORDS - 1 words (no SimHash either) are *looked up* but never
+#: stored or indexed (``decide`` keeps no signature without a SimHash fingerprint): a partner's
+#: trimmed 25-word copy of a stored 35-word blurb is linked, but two templated 13-word pages
+#: that differ in a word ("<name> version 1: a paragraph of ...", Jaccard 0.8) never are.
 MIN_WORDS = 30
 #: Texts with at least this many words stay on SimHash alone (:func:`short_signature`).
 MAX_WORDS = 150
@@ -123,9 +126,9 @@ def _signature_of(hashes: Iterable[int], permutations: int) -> tuple[int, ...]:
 
 
 def shingle_hashes(text: str) -> set[int] | None:
-    """The distinct 32-bit shingle hashes of ``text`` (``None`` below :data:`MIN_WORDS`)."""
+    """The distinct 32-bit shingle hashes of ``text`` (``None`` below :data:`LOOKUP_WORDS`)."""
     tokens = words(text)
-    if len(tokens) < max(MIN_WORDS, SHINGLE_WORDS):
+    if len(tokens) < max(LOOKUP_WORDS, SHINGLE_WORDS):
         return None
     lanes = _shingle_hashes(tokens, SHINGLE_WORDS)
     view = memoryview(lanes).cast("Q") if sys.byteorder == "little" else None
@@ -139,7 +142,7 @@ def shingle_hashes(text: str) -> set[int] | None:
 
 def signature(text: str, *, permutations: int = PERMUTATIONS) -> tuple[int, ...] | None:
     """MinHash signature of ``text``'s word-3-shingles: ``permutations`` 32-bit ints, or
-    ``None`` below :data:`MIN_WORDS` words."""
+    ``None`` below :data:`LOOKUP_WORDS` words."""
     if not 1 <= permutations <= PERMUTATIONS:
         raise ValueError(f"permutations must be between 1 and {PERMUTATIONS}")
     hashes = shingle_hashes(text)
@@ -149,10 +152,11 @@ def signature(text: str, *, permutations: int = PERMUTATIONS) -> tuple[int, ...]
 
 
 def short_signature(text: str) -> tuple[int, ...] | None:
-    """:func:`signature` for texts of :data:`MIN_WORDS` to :data:`MAX_WORDS` - 1 words (the
-    ones SimHash is weak on), else ``None``: what the pipeline stores and looks up."""
+    """:func:`signature` for texts of :data:`LOOKUP_WORDS` to :data:`MAX_WORDS` - 1 words (the
+    ones SimHash is weak on or has no fingerprint for), else ``None``: what the pipeline looks
+    up (and, from :data:`MIN_WORDS` words, stores)."""
     count = len(words(text))
-    if not MIN_WORDS <= count < MAX_WORDS:
+    if not LOOKUP_WORDS <= count < MAX_WORDS:
         return None
     return signature(text)
 
