@@ -70,6 +70,12 @@ def _base_score(node: LexborNode) -> float:
     return score + class_weight(node)
 
 
+def _hidden(node: LexborNode) -> bool:
+    attrs = node.attributes
+    style = (attrs.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "hidden" in attrs
+
+
 def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
     """Container scores keyed by node id (before the link-density penalty)."""
     scores: dict[int, tuple[LexborNode, float]] = {}
@@ -83,6 +89,15 @@ def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
         if para.tag == "li" and len(text) < 80:
             continue
         points = 1.0 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
+        chain: list[LexborNode] = []
+        ancestor = para.parent
+        while ancestor is not None and len(chain) < 5:
+            if ancestor.tag in {"html", None, "-undef"}:
+                break
+            chain.append(ancestor)
+            ancestor = ancestor.parent
+        if _hidden(para) or any(_hidden(a) for a in chain):
+            continue  # invisible text (a closed tab, a template) is not the article
         if para.tag in _TEXT_CONTAINERS:
             # the container itself holds text directly: it is a candidate of its own
             key = para.mem_id
@@ -90,19 +105,13 @@ def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
                 scores[key] = (para, _base_score(para))
             node0, s0 = scores[key]
             scores[key] = (node0, s0 + points)
-        ancestor = para.parent
-        level = 0
-        while ancestor is not None and level < 5:
-            if ancestor.tag in {"html", None, "-undef"}:
-                break
+        for level, ancestor in enumerate(chain):
             key = ancestor.mem_id
             if key not in scores:
                 scores[key] = (ancestor, _base_score(ancestor))
             divider = 1 if level == 0 else 2 if level == 1 else level * 3
             node0, s0 = scores[key]
             scores[key] = (node0, s0 + points / divider)
-            ancestor = ancestor.parent
-            level += 1
     return scores
 
 
