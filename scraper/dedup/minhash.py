@@ -20,8 +20,9 @@ form bands keyed by 32 bits (2 x 16); two texts with Jaccard *s* share at least 
 with probability ``1 - (1 - s**ROWS)**BANDS`` (0.998 at s = 0.3 for 64 x 2). Candidates are
 then verified by the estimated Jaccard (:func:`jaccard_estimate`, all 256 values) against
 :data:`THRESHOLD`. Band tables are compact sorted ``array('Q')`` runs of ``key << 32 | id``
-(searched with ``bisect``) plus a small dict of recent additions merged in when it grows, so
-100,000 signatures take tens of MiB, not the hundreds a dict per band would.
+(searched with ``bisect``) plus small sorted runs of recent additions merged in when they
+grow, so 100,000 signatures take ~100 MiB (512-byte signatures + 64 x 8-byte band entries
+each), not the several hundred a dict per band would.
 :class:`LinearMinHashIndex` is the same API by a full scan (the benchmark's baseline and the
 tests' oracle).
 """
@@ -188,26 +189,40 @@ def from_db(data: bytes) -> tuple[int, ...]:
     return tuple(values)
 
 
-def _band_keys(sig: Sequence[int], bands: int, rows: int) -> list[int]:
-    """One 32-bit key per band: its values side by side when they fit (2 x 16 bits), else
+def _band_key(values: Sequence[int], band: int, rows: int) -> int:
+    """The 32-bit key of one band: its values side by side when they fit (2 x 16 bits), else
     mixed (multiply-xorshift) down to 32 bits."""
-    keys: list[int] = []
-    for band in range(bands):
-        values = sig[band * rows : band * rows + rows]
-        if rows * VALUE_BITS <= 32:
-            key = 0
-            for value in values:
-                key = key << VALUE_BITS | value
-        else:
-            key = band
-            for value in values:
-                key = ((key ^ value) * 0xFF51AFD7ED558CCD + 0x9E3779B97F4A7C15) & _MASK64
-            key = (key ^ (key >> 29)) & _MASK32
-        keys.append(key)
-    return keys
+    start = band * rows
+    key = 0
+    if rows * VALUE_BITS <= 32:
+        for value in values[start : start + rows]:
+            key = key << VALUE_BITS | value
+        return key
+    key = band
+    for value in values[start : start + rows]:
+        key = ((key ^ value) * 0xFF51AFD7ED558CCD + 0x9E3779B97F4A7C15) & _MASK64
+    return (key ^ (key >> 29)) & _MASK32
 
 
-_MERGE_AT = 4096  # pending additions per band before they are merged into the sorted run
+def _band_keys(sig: Sequence[int], bands: int, rows: int) -> list[int]:
+    """The 32-bit key of every band."""
+    if rows == 2 and VALUE_BITS == 16:  # the default: two values side by side
+        firsts, seconds = sig[0 : 2 * bands : 2], sig[1 : 2 * bands : 2]
+        return [a << 16 | b for a, b in zip(firsts, seconds, strict=True)]
+    return [_band_key(sig, band, rows) for band in range(bands)]
+
+
+def _values(data: bytes) -> Sequence[int]:
+    """The values of a serialised signature without making a tuple (a memoryview on
+    little-endian machines)."""
+    if sys.byteorder == "little":
+        return memoryview(data).cast("H")
+    values = array("H", data)
+    values.byteswap()
+    return values
+
+
+_MERGE_AT = 2048  # additions kept in the small sorted runs before they are merged
 
 
 class MinHashIndex:
@@ -236,12 +251,10 @@ class MinHashIndex:
         self.rows = rows
         self._sigs: dict[int, bytes] = {}
         self._runs: list[array[int]] = [array("Q") for _ in range(bands)]
-        self._pending: list[dict[int, list[int]]] = [{} for _ in range(bands)]
-        self._pending_count = 0
+        self._pending: list[array[int]] = [array("Q") for _ in range(bands)]
         self._stale = 0
         if items is not None:
-            bulk = [(article_id, tuple(sig)) for article_id, sig in items]
-            for article_id, sig in bulk:
+            for article_id, sig in items:
                 self._check(article_id, sig)
                 self._sigs[article_id] = to_db(sig)
             self._rebuild()
@@ -259,28 +272,39 @@ class MinHashIndex:
             raise ValueError(f"a signature of {len(sig)} values is too short for this index")
 
     def _rebuild(self) -> None:
-        """Sorted runs from every live signature; pending additions and stale entries gone."""
-        keyed = [
-            (article_id, _band_keys(from_db(data), self.bands, self.rows))
-            for article_id, data in self._sigs.items()
-        ]
+        """Sorted runs from every live signature: stale band entries of removed ids gone.
+
+        Band by band, so only one band's entries exist as Python ints at a time."""
+        views = [(article_id, _values(data)) for article_id, data in self._sigs.items()]
+        rows = self.rows
         for band in range(self.bands):
-            self._runs[band] = array("Q", sorted(keys[band] << 32 | i for i, keys in keyed))
-            self._pending[band] = {}
-        self._pending_count = 0
+            if rows == 2 and VALUE_BITS == 16:
+                first, second = 2 * band, 2 * band + 1
+                entries = [v[first] << 48 | v[second] << 32 | i for i, v in views]
+            else:
+                entries = [_band_key(v, band, rows) << 32 | i for i, v in views]
+            entries.sort()
+            self._runs[band] = array("Q", entries)
+        self._pending = [array("Q") for _ in range(self.bands)]
         self._stale = 0
 
     def add(self, article_id: int, sig: Sequence[int]) -> None:
-        """Store ``sig`` under ``article_id`` (replacing what that id had)."""
+        """Store ``sig`` under ``article_id`` (replacing what that id had).
+
+        The band entries go into small sorted runs (``bisect.insort``: a short memmove); every
+        :data:`_MERGE_AT` additions those are merged into the big runs (timsort of two runs)."""
         self._check(article_id, sig)
         if article_id in self._sigs:
             self.remove(article_id)
         self._sigs[article_id] = to_db(sig)
-        for band, key in enumerate(_band_keys(sig, self.bands, self.rows)):
-            self._pending[band].setdefault(key, []).append(article_id)
-        self._pending_count += 1
-        if self._pending_count >= _MERGE_AT:
-            self._rebuild()
+        for pending, key in zip(self._pending, _band_keys(sig, self.bands, self.rows), strict=True):
+            bisect.insort(pending, key << 32 | article_id)
+        if len(self._pending[0]) >= _MERGE_AT:
+            for band in range(self.bands):
+                merged = self._runs[band]
+                merged.extend(self._pending[band])
+                self._runs[band] = array("Q", sorted(merged))
+                self._pending[band] = array("Q")
 
     def remove(self, article_id: int) -> None:
         """Forget ``article_id``; unknown ids are ignored (band entries are dropped lazily)."""
@@ -294,16 +318,13 @@ class MinHashIndex:
         """Ids sharing at least one band key with ``sig`` (before verification)."""
         found: set[int] = set()
         for band, key in enumerate(_band_keys(sig, self.bands, self.rows)):
-            run = self._runs[band]
             low = key << 32
-            position = bisect.bisect_left(run, low)
-            end = len(run)
-            while position < end and run[position] >> 32 == key:
-                found.add(run[position] & _MASK32)
-                position += 1
-            pending = self._pending[band].get(key)
-            if pending:
-                found.update(pending)
+            for run in (self._runs[band], self._pending[band]):
+                position = bisect.bisect_left(run, low)
+                end = len(run)
+                while position < end and run[position] >> 32 == key:
+                    found.add(run[position] & _MASK32)
+                    position += 1
         return found
 
     def query(self, sig: Sequence[int], threshold: float | None = None) -> list[tuple[int, float]]:
