@@ -51,6 +51,7 @@ def strip_site_prefix(title: str, h1s: list[str]) -> str:
     return t
 
 
+_SITE_PART = re.compile(r"\s+(?:\||-|–|—|·|•|::|»|«|/|\\|~)\s+|\s*\[")
 _TAG_SEP = re.compile(r" [|\-–—\\/>»] ")
 _HIERARCHY = re.compile(r" [\\/>»] ")
 
@@ -138,11 +139,9 @@ def choose_title(
     for obj in ld:
         if obj.rank > 3:
             continue
-        options = [x for x in (obj.name, obj.headline) if x]
+        options = [x for x in (obj.headline, obj.name) if x]
         if obj.rank == 3:  # a WebPage's name is the <title>; only its headline is a headline
             options = [obj.headline] if obj.headline else []
-        if tag and len(options) == 2:
-            options.sort(key=lambda x: -_overlap(x, tag))
         for option in options:
             if consistent(option):
                 return strip_site_prefix(option, h1s), FieldOrigin.JSON_LD
@@ -151,14 +150,19 @@ def choose_title(
             if consistent(value):
                 return strip_site_prefix(value, h1s), FieldOrigin.META
     if h1s:
-        tag_key = _key(tag)
+        # the <title>'s longest part is the headline; an <h1> matching only another part
+        # (the site's name) is not
+        main = max(_SITE_PART.split(tag), key=len) if tag else ""
+        main_key = _key(main)
         for h in h1s:
-            if _key(h) and _key(h) in tag_key:
+            if _key(h) and _key(h) in main_key:
                 return h, FieldOrigin.HEURISTIC
-        if not tag or any(_overlap(h, tag) >= 0.5 for h in h1s):
-            return h1s[0], FieldOrigin.HEURISTIC
+        for h in h1s:
+            if not tag or _overlap(h, main) >= 0.5:
+                return h, FieldOrigin.HEURISTIC
     if tag:
-        return title_from_tag(tag, all_h1), FieldOrigin.HEURISTIC
+        h2s = [collapse(n.text(deep=True, separator=" ")) for n in tree.css("h2")][:20]
+        return title_from_tag(tag, all_h1 + h2s), FieldOrigin.HEURISTIC
     if all_h1:
         return all_h1[0], FieldOrigin.HEURISTIC
     return None, FieldOrigin.HEURISTIC
