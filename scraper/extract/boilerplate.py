@@ -124,6 +124,15 @@ def _is_furniture(node: LexborNode) -> bool:
     return not any(POSITIVE.search(t) for t in toks)
 
 
+def _strongly_negative(node: LexborNode) -> bool:
+    return any(_STRONG_NEGATIVE.search(t) for t in _tokens(node))
+
+
+def _prose(node: LexborNode) -> int:
+    """How many long paragraphs (120+ characters) ``node`` holds."""
+    return sum(1 for p in node.css("p") if len(p.text(deep=True, strip=True)) >= 120)
+
+
 def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
     """Remove page furniture in place (``light``: only nav/footer/aside/forms by tag).
 
@@ -149,6 +158,8 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
         text_len = len(node.text(deep=True, separator=" ", strip=True))
         if text_len > 0.5 * total and total > 500:
             continue
+        if not _strongly_negative(node) and _prose(node) >= 5:
+            continue  # a weakly named box full of prose ("read-more" rest of a story) stays
         node.decompose()
 
 
