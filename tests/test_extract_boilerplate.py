@@ -93,3 +93,11 @@ def test_script_of() -> None:
     assert script_of("سلام دنیا") == "arabic"
     assert script_of("Привет") == "cyrillic"
     assert script_of("12 34") == "other"
+
+
+def test_remove_all_skips_nodes_inside_removed_ones() -> None:
+    html = '<div class="a">' * 500 + "<p>inner</p>" + "</div>" * 500 + "<p>kept</p>"
+    tree = LexborHTMLParser(html)
+    remove_all(tree.css("div.a"))  # every nested div matched; only the outermost is freed
+    assert tree.body is not None
+    assert tree.body.text(strip=True) == "kept"

@@ -14,7 +14,7 @@ Two layers:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -27,6 +27,7 @@ __all__ = [
     "in_widget",
     "is_boilerplate_text",
     "prune",
+    "remove_all",
     "script_of",
     "trim_blocks",
 ]
@@ -133,6 +134,38 @@ def _prose(node: LexborNode) -> int:
     return sum(1 for p in node.css("p") if len(p.text(deep=True, strip=True)) >= 120)
 
 
+def remove_all(nodes: Iterable[LexborNode]) -> None:
+    """Decompose ``nodes``, skipping those inside another one of them.
+
+    A node inside an already removed subtree must never be touched again (its memory is gone),
+    so nesting is resolved on the intact tree first, with memoised ancestor walks.
+    """
+    chosen = list(nodes)
+    ids = {n.mem_id for n in chosen}
+    inside: dict[int, bool] = {}  # node id -> has a chosen ancestor
+    top: list[LexborNode] = []
+    for node in chosen:
+        path: list[int] = []
+        parent = node.parent
+        found = False
+        while parent is not None:
+            pid = parent.mem_id
+            if pid in ids:
+                found = True
+                break
+            if pid in inside:
+                found = inside[pid]
+                break
+            path.append(pid)
+            parent = parent.parent
+        for pid in path:
+            inside[pid] = found
+        if not found:
+            top.append(node)
+    for node in top:
+        node.decompose()
+
+
 def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
     """Remove page furniture in place (``light``: only nav/footer/aside/forms by tag).
 
@@ -143,15 +176,18 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
     if body is None:
         return
     total = len(body.text(deep=True, separator=" ", strip=True)) or 1
+    doomed: list[LexborNode] = []
     for node in tree.css("nav, footer, aside, form, menu, dialog" if light else _DROP_TAGS):
         if node.tag in _PROTECT_TAGS:
             continue
         text_len = len(node.text(deep=True, separator=" ", strip=True))
         if node.tag in {"header", "form"} and text_len > 0.5 * total:
             continue  # ASP.NET wraps the whole page in one <form>
-        node.decompose()
+        doomed.append(node)
+    remove_all(doomed)
     if light:
         return
+    doomed = []
     for node in tree.css("[class], [id]"):
         if node.tag in _PROTECT_TAGS or not _is_furniture(node):
             continue
@@ -160,7 +196,8 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
             continue
         if not _strongly_negative(node) and _prose(node) >= 5:
             continue  # a weakly named box full of prose ("read-more" rest of a story) stays
-        node.decompose()
+        doomed.append(node)
+    remove_all(doomed)
 
 
 # ---------------------------------------------------------------- text-level rules

@@ -20,7 +20,7 @@ from scraper.extract.authors import byline_authors, clean_authors, explicit_byli
 from scraper.extract.blocked import is_blocked
 from scraper.extract.blocks import walk
 from scraper.extract.body import find_body
-from scraper.extract.boilerplate import prune
+from scraper.extract.boilerplate import prune, remove_all
 from scraper.extract.jsonld import LdArticle, read_jsonld
 from scraper.extract.meta import (
     AUTHOR_KEYS,
@@ -117,8 +117,7 @@ def run(
     st = _State()
     apply_removals(tree, rules)
     ruled = read_rules(tree, rules)
-    for node in tree.css(_NOISE_TAGS):
-        node.decompose()
+    remove_all(tree.css(_NOISE_TAGS))
     base = url
     if meta.canonical and url is None:
         base = meta.canonical
@@ -154,8 +153,7 @@ def run(
             # furniture rules ate the article: try again with tag-level pruning only
             retry = LexborHTMLParser(text)
             apply_removals(retry, rules)
-            for node in retry.css(_NOISE_TAGS):
-                node.decompose()
+            remove_all(retry.css(_NOISE_TAGS))
             prune(retry, light=True)
             second = find_body(retry, base)
             if sum(len(b.text) for b in second.blocks) > 2 * sum(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.config import RulesConfig
+from scraper.extract.boilerplate import remove_all
 from scraper.extract.text import collapse
 
 __all__ = ["RuleValues", "apply_removals", "read_rules"]
@@ -51,8 +52,7 @@ def apply_removals(tree: LexborHTMLParser, rules: RulesConfig | None) -> None:
     if rules is None:
         return
     for selector in rules.remove:
-        for node in _select(tree, selector):
-            node.decompose()
+        remove_all(_select(tree, selector))
 
 
 def read_rules(tree: LexborHTMLParser, rules: RulesConfig | None) -> RuleValues:
