@@ -10,6 +10,7 @@ from scraper.extract.boilerplate import (
     in_widget,
     is_boilerplate_text,
     prune,
+    remove_all,
     script_of,
     trim_blocks,
 )
