@@ -131,7 +131,8 @@ def signatures(
     """``n`` stored (id, signature) pairs plus planted groups, and the planted originals."""
     rng = random.Random(seed)
     top = 1 << VALUE_BITS
-    common = [rng.randrange(top) for _ in range(PERMUTATIONS)]
+    shared = random.Random(0)  # the same "common phrases" in every call
+    common = [shared.randrange(top) for _ in range(PERMUTATIONS)]
 
     def fresh() -> Signature:
         return tuple(

@@ -30,6 +30,7 @@ tests' oracle).
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import sys
 from array import array
@@ -329,19 +330,40 @@ class MinHashIndex:
 
     def query(self, sig: Sequence[int], threshold: float | None = None) -> list[tuple[int, float]]:
         """``(id, estimated Jaccard)`` of every stored signature at or above ``threshold``
-        (default: the index's) among the LSH candidates, most similar first, then by id."""
+        (default: the index's) among the LSH candidates, most similar first, then by id.
+
+        The estimate (:func:`jaccard_estimate`) is computed on the serialised signatures: XOR
+        of the two as big integers, then a SWAR test of which 16-bit lanes are zero."""
         limit = self.threshold if threshold is None else threshold
-        query = tuple(sig)
+        query = to_db(sig)
+        packed = int.from_bytes(query, "little")
         found: list[tuple[int, float]] = []
-        for article_id in self.candidates(query):
+        for article_id in self.candidates(sig):
             data = self._sigs.get(article_id)
             if data is None:  # removed
                 continue
-            similarity = jaccard_estimate(query[: len(data) // 2], from_db(data))
+            lanes = len(data) // 2
+            if len(query) != len(data):
+                similarity = jaccard_estimate(from_db(query)[:lanes], from_db(data))
+            else:
+                low, high = _lane_masks(lanes)
+                x = int.from_bytes(data, "little") ^ packed
+                different = (((x & low) + low) | x) & high
+                similarity = (lanes - different.bit_count()) / lanes
             if similarity >= limit:
                 found.append((article_id, similarity))
         found.sort(key=_most_similar_then_id)
         return found
+
+
+@functools.cache
+def _lane_masks(lanes: int) -> tuple[int, int]:
+    """0x7FFF and 0x8000 in each of ``lanes`` 16-bit lanes: ``((x & low) + low) | x`` has the
+    lane's top bit set exactly when the lane is not zero (no carry leaves a lane)."""
+    return (
+        int.from_bytes(b"\xff\x7f" * lanes, "little"),
+        int.from_bytes(b"\x00\x80" * lanes, "little"),
+    )
 
 
 def _most_similar_then_id(item: tuple[int, float]) -> tuple[float, int]:
