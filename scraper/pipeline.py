@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,6 +23,7 @@ from scraper.fetch import Fetcher
 from scraper.models import (
     Article,
     ArticleLink,
+    Decision,
     FetchResult,
     FetchState,
     FetchStatus,
@@ -157,6 +157,22 @@ def _since(source: SourceConfig, options: RunOptions, now: datetime) -> datetime
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class DedupIndex:
+    """The near-duplicate indexes of every stored first copy: SimHash for articles, MinHash for
+    short texts where SimHash is weak. Built once per run (or per service) by
+    :func:`build_index`; new first copies are added as they are stored."""
+
+    simhash: dedup.SimHashIndex
+    minhash: dedup.MinHashIndex
+
+    def add(self, article_id: int, decision: Decision, signature: tuple[int, ...] | None) -> None:
+        if decision.simhash is not None:
+            self.simhash.add(article_id, decision.simhash)
+        if signature is not None and decision.minhash is not None:
+            self.minhash.add(article_id, signature)
+
+
 class _ConditionalFetcher:
     """Discovery's fetches (listing pages, feeds, sitemaps) made conditional.
 
@@ -202,8 +218,7 @@ class _SourceRun:
         *,
         store: Store,
         fetcher: Fetcher,
-        index: dedup.SimHashIndex,
-        minhash_index: dedup.MinHashIndex,
+        index: DedupIndex,
         progress: Progress,
         clock: Callable[[], datetime],
     ) -> None:
@@ -211,7 +226,6 @@ class _SourceRun:
         self.store = store
         self.fetcher = fetcher
         self.index = index
-        self.minhash_index = minhash_index
         self.progress = progress
         self.clock = clock
         self.tally = _Tally()
@@ -336,10 +350,10 @@ class _SourceRun:
             canonical_url=canonical,
             content_hash=body_hash,
             simhash=fingerprint,
-            index=self.index,
+            index=self.index.simhash,
             now=now,
             same_content=same_content,
-            minhash_index=self.minhash_index,
+            minhash_index=self.index.minhash,
             signature=signature,
         )
         tags = tuple(dict.fromkeys((*self.source.tags, *article.tags)))
@@ -351,10 +365,7 @@ class _SourceRun:
             if decision.duplicate_of is not None:
                 self.tally.duplicates += 1
             else:
-                if decision.simhash is not None:
-                    self.index.add(article_id, decision.simhash)
-                if signature is not None and decision.minhash is not None:
-                    self.minhash_index.add(article_id, signature)
+                self.index.add(article_id, decision, signature)
         elif decision.action is SaveAction.UPDATED and decision.count_change:
             self.tally.updated += 1
         else:
@@ -365,36 +376,15 @@ class _SourceRun:
         return decision.action.value
 
 
-# The MinHash index built alongside each SimHash index by build_index(), so callers that keep
-# one index for many runs (the service) get the short-text path without passing it around.
-_MINHASH_INDEXES: weakref.WeakKeyDictionary[dedup.SimHashIndex, dedup.MinHashIndex] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def build_minhash_index(store: Store) -> dedup.MinHashIndex:
-    """The MinHash index of every stored first copy with a short-text signature."""
-    return dedup.MinHashIndex(
+def build_index(store: Store) -> DedupIndex:
+    """The near-duplicate indexes of every stored first copy."""
+    simhash = dedup.SimHashIndex()
+    for article_id, fingerprint in store.simhashes():
+        simhash.add(article_id, fingerprint)
+    minhash = dedup.MinHashIndex(
         (article_id, dedup.minhash.from_db(blob)) for article_id, blob in store.minhashes()
     )
-
-
-def build_index(store: Store) -> dedup.SimHashIndex:
-    """The near-duplicate index of every stored first copy (its MinHash companion for short
-    texts is built too: :func:`minhash_index_for`)."""
-    index = dedup.SimHashIndex()
-    for article_id, fingerprint in store.simhashes():
-        index.add(article_id, fingerprint)
-    _MINHASH_INDEXES[index] = build_minhash_index(store)
-    return index
-
-
-def minhash_index_for(index: dedup.SimHashIndex, store: Store) -> dedup.MinHashIndex:
-    """The MinHash index that goes with ``index`` (built from the store on first use)."""
-    found = _MINHASH_INDEXES.get(index)
-    if found is None:
-        found = _MINHASH_INDEXES[index] = build_minhash_index(store)
-    return found
+    return DedupIndex(simhash=simhash, minhash=minhash)
 
 
 async def scrape_source(
@@ -402,22 +392,17 @@ async def scrape_source(
     *,
     store: Store,
     fetcher: Fetcher,
-    index: dedup.SimHashIndex,
+    index: DedupIndex,
     options: RunOptions = RunOptions(),
     progress: Progress | None = None,
     clock: Callable[[], datetime] = _utcnow,
-    minhash_index: dedup.MinHashIndex | None = None,
 ) -> SourceReport:
-    """Run one source and record its report (and health) in the store.
-
-    ``minhash_index`` (short texts) defaults to the one built with ``index``
-    (:func:`minhash_index_for`)."""
+    """Run one source and record its report (and health) in the store."""
     run = _SourceRun(
         source,
         store=store,
         fetcher=fetcher,
         index=index,
-        minhash_index=minhash_index_for(index, store) if minhash_index is None else minhash_index,
         progress=progress or NullProgress(),
         clock=clock,
     )
@@ -439,7 +424,6 @@ async def run_scrape(
     """Scrape ``sources`` concurrently (the fetcher bounds requests globally and per host)."""
     store.sync_sources(config.sources, clock())
     index = build_index(store)
-    minhash_index = minhash_index_for(index, store)
     own_fetcher = fetcher is None
     active = fetcher or Fetcher(config.fetch)
     try:
@@ -450,7 +434,6 @@ async def run_scrape(
                     store=store,
                     fetcher=active,
                     index=index,
-                    minhash_index=minhash_index,
                     options=options,
                     progress=progress,
                     clock=clock,
