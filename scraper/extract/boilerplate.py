@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -92,41 +93,51 @@ _PROTECT_TAGS = frozenset({"html", "body", "main", "article"})
 _BUILDER = re.compile(r"^(?:elementor|et_pb|et-|vc_|wpb_|wp-block|fl-|brxe|kb-|uagb|gb-)", re.I)
 
 
-def _tokens(node: LexborNode) -> list[str]:
+_NEG, _POS, _STRONG = 1, 2, 4
+
+
+@lru_cache(maxsize=8192)
+def _value_marks(value: str) -> tuple[int, int]:
+    """(OR of the flags, class weight) of one class/id value: pages repeat the same values
+    hundreds of times, so each is judged once."""
+    flags = 0
+    weight = 0
+    for tok in value.split():
+        if _BUILDER.match(tok):
+            continue
+        if NEGATIVE.search(tok):
+            flags |= _NEG
+            weight -= 25
+        if POSITIVE.search(tok):
+            flags |= _POS
+            weight += 25
+        if _STRONG_NEGATIVE.search(tok):
+            flags |= _STRONG
+    return flags, weight
+
+
+def _marks(node: LexborNode) -> tuple[int, int]:
     attrs = node.attributes
-    out: list[str] = []
+    flags = 0
+    weight = 0
     for name in ("class", "id"):
         v = attrs.get(name)
         if v:
-            out.extend(t for t in v.split() if not _BUILDER.match(t))
-    return out
+            f, w = _value_marks(v)
+            flags |= f
+            weight += w
+    return flags, weight
 
 
 def class_weight(node: LexborNode) -> int:
     """Readability-style class/id weight: +25 per positive, -25 per negative word."""
-    weight = 0
-    for tok in _tokens(node):
-        if NEGATIVE.search(tok):
-            weight -= 25
-        if POSITIVE.search(tok):
-            weight += 25
-    return weight
+    return _marks(node)[1]
 
 
-def _is_furniture(node: LexborNode) -> bool:
-    toks = _tokens(node)
-    if not toks:
+def _is_furniture(flags: int) -> bool:
+    if not flags & _NEG:
         return False
-    neg = any(NEGATIVE.search(t) for t in toks)
-    if not neg:
-        return False
-    if any(_STRONG_NEGATIVE.search(t) for t in toks):
-        return True
-    return not any(POSITIVE.search(t) for t in toks)
-
-
-def _strongly_negative(node: LexborNode) -> bool:
-    return any(_STRONG_NEGATIVE.search(t) for t in _tokens(node))
+    return bool(flags & _STRONG) or not flags & _POS
 
 
 def _prose(node: LexborNode) -> int:
@@ -189,12 +200,13 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
         return
     doomed = []
     for node in tree.css("[class], [id]"):
-        if node.tag in _PROTECT_TAGS or not _is_furniture(node):
+        flags = _marks(node)[0]
+        if node.tag in _PROTECT_TAGS or not _is_furniture(flags):
             continue
         text_len = len(node.text(deep=True, separator=" ", strip=True))
         if text_len > 0.5 * total and total > 500:
             continue
-        if not _strongly_negative(node) and _prose(node) >= 5:
+        if not flags & _STRONG and _prose(node) >= 5:
             continue  # a weakly named box full of prose ("read-more" rest of a story) stays
         doomed.append(node)
     remove_all(doomed)
@@ -293,10 +305,16 @@ def is_boilerplate_text(text: str) -> bool:
     return len(t) <= 400 and _DISCLAIMER.search(t) is not None
 
 
+_ASCII_LETTER = re.compile("[A-Za-z]")
+
+
 def script_of(text: str) -> str:
     """The dominant script of ``text`` (``latin``, ``arabic``, ``cyrillic``, ``cjk``...)."""
+    text = text[:3000]
+    if text.isascii():  # the common case: only ASCII letters can count
+        return "latin" if _ASCII_LETTER.search(text) else "other"
     counts = {"latin": 0, "cyrillic": 0, "arabic": 0, "cjk": 0, "other": 0}
-    for ch in text[:3000]:
+    for ch in text:
         o = ord(ch)
         if o < 0x250:
             if ch.isalpha():
