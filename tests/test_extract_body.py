@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.extract.body import find_body
+from scraper.extract.blocks import Block
+from scraper.extract.body import drop_dangling_tail, find_body
 from scraper.extract.boilerplate import prune
 
 P = "<p>" + "A sentence of the article, with commas, and with enough words to count. " * 3 + "</p>"
@@ -47,3 +48,21 @@ def test_a_list_is_not_the_container() -> None:
     )
     texts = _body(f"<div><ul class='x'>{items}</ul><h3>Heading in the same column</h3></div>")
     assert "Heading in the same column" in texts
+
+
+def test_a_dangling_heading_or_colon_line_at_the_end_is_dropped() -> None:
+    # hand-written: the article ends with the heading of a pruned "related" box and a
+    # "Themen:" line whose tag links are gone
+    tree = LexborHTMLParser(
+        f"<article><h2>First part</h2>{P}{P}<h2>Zum Weiterlesen</h2><p>Themen:</p></article>"
+    )
+    blocks = find_body(tree, None).blocks
+    assert [b.text for b in blocks][-2:] == ["Zum Weiterlesen", "Themen:"]
+    kept = [b.text for b in drop_dangling_tail(blocks)]
+    assert kept[0] == "First part" and kept[-1].startswith("A sentence") and len(kept) == 3
+
+
+def test_a_closing_pull_quote_heading_is_kept() -> None:
+    # hand-written: a heading that is a sentence is text, not a section title
+    blocks = [Block("p", P, P, node_id=1), Block("h3", "It was a dark night.", "", node_id=2)]
+    assert len(drop_dangling_tail(blocks)) == 2

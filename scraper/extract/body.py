@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from scraper.extract.blocks import Block, walk
 from scraper.extract.boilerplate import class_weight
 
-__all__ = ["BodyResult", "find_body", "score_candidates"]
+__all__ = ["BodyResult", "drop_dangling_tail", "find_body", "score_candidates"]
 
 _PARA_SELECTOR = "p, pre, td, blockquote, dd"
 _TEXT_CONTAINERS = frozenset({"div", "section", "article", "main", "span", "font", "center"})
@@ -292,3 +292,30 @@ def _drop_link_lists(blocks: list[Block]) -> list[Block]:
             continue
         out.append(b)
     return out
+
+
+_DANGLING = re.compile(r"[:：]\s*$")
+
+
+def drop_dangling_tail(blocks: list[Block]) -> list[Block]:
+    """Drop what ends the body without introducing anything that follows.
+
+    A heading as the very last block heads a section that pruning removed ("Related topics",
+    "Schon gelesen?", "Kategorien"); a short last line ending with a colon ("Themen:", "Die
+    Karte zum Abspeichern:") introduces a list or a widget that is gone too.
+    """
+    end = len(blocks)
+    while end > 1:
+        b = blocks[end - 1]
+        if b.kind == "img":
+            break
+        heading = (
+            b.kind in {"h2", "h3", "h4", "h5", "h6"}
+            and len(b.text) <= 120
+            and not b.text.rstrip().endswith((".", "!", "。"))  # a pull quote is text
+        )
+        colon = len(b.text) <= 80 and _DANGLING.search(b.text) is not None
+        if not (heading or colon):
+            break
+        end -= 1
+    return blocks[:end]

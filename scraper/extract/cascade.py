@@ -19,7 +19,7 @@ from scraper.extract import datepick
 from scraper.extract.authors import byline_authors, clean_authors, explicit_byline, strip_roles
 from scraper.extract.blocked import is_blocked
 from scraper.extract.blocks import walk
-from scraper.extract.body import find_body
+from scraper.extract.body import drop_dangling_tail, find_body
 from scraper.extract.boilerplate import prune, remove_all
 from scraper.extract.jsonld import LdArticle, read_jsonld
 from scraper.extract.meta import (
@@ -318,7 +318,7 @@ def run(
 
     # ---- body clean-up
     used_texts = {b.text for b in all_blocks if b.node_id in used}
-    body_blocks = tidy_body(body_blocks, title, authors, used, used_texts, lead)
+    body_blocks = drop_dangling_tail(tidy_body(body_blocks, title, authors, used, used_texts, lead))
     body_text = render_text(body_blocks)
     ld_body = _first_ld(ld, "body")
     if isinstance(ld_body, str) and ruled.body is None and misses(ld_body, body_text):
