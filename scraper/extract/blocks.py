@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as htmllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborNode
@@ -116,18 +117,58 @@ class Block:
         return self.link_chars / len(self.text) if self.text else 0.0
 
 
-def _hints(node: LexborNode | None, depth: int = 4) -> str:
-    parts: list[str] = []
-    while node is not None and depth > 0:
-        attrs = node.attributes
-        parts.append(node.tag or "")
-        for name in ("class", "id", "itemprop", "rel", "role", "data-testid"):
+_HINT_ATTRS = ("class", "id", "itemprop", "rel", "role", "data-testid")
+
+
+def _hint_part(node: LexborNode) -> str:
+    """One element's share of :attr:`Block.hints` (lower-cased tag and hint attributes)."""
+    attrs = node.attributes
+    parts = [node.tag or ""]
+    if attrs:
+        for name in _HINT_ATTRS:
             v = attrs.get(name)
             if v:
                 parts.append(v)
+    return " ".join(parts).lower()
+
+
+def _hints(
+    node: LexborNode | None, depth: int = 4, parts_cache: dict[int, str] | None = None
+) -> str:
+    """Hints of ``node`` and its ``depth - 1`` ancestors (``parts_cache``: per-element parts
+    already computed during the same walk, keyed by node id)."""
+    parts: list[str] = []
+    while node is not None and depth > 0:
+        if parts_cache is None:
+            parts.append(_hint_part(node))
+        else:
+            key = node.mem_id
+            part = parts_cache.get(key)
+            if part is None:
+                part = parts_cache[key] = _hint_part(node)
+            parts.append(part)
         node = node.parent
         depth -= 1
-    return " ".join(parts).lower()
+    return " ".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _join(base: str, href: str) -> str | None:
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
+def _escape(text: str) -> str:
+    """``html.escape(text, quote=False)`` without the call when there is nothing to escape."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
 class _Buffer:
@@ -157,6 +198,18 @@ class _Walker:
         self.kind_stack: list[str] = []
         self.last_br = False
         self.p_depth = 0
+        self.rtl_ids: set[int] = set()  # elements with dir=rtl entered (left again in leave)
+        self.hint_parts: dict[int, str] = {}
+        self.hint_cache: dict[int, str] = {}
+
+    def hints(self, node: LexborNode | None) -> str:
+        if node is None:
+            return ""
+        key = node.mem_id
+        found = self.hint_cache.get(key)
+        if found is None:
+            found = self.hint_cache[key] = _hints(node, parts_cache=self.hint_parts)
+        return found
 
     def _abs(self, href: str) -> str | None:
         href = href.strip()
@@ -165,14 +218,13 @@ class _Walker:
         if href.startswith(("https://", "http://")):
             return href
         if self.base:
-            try:
-                return urljoin(self.base, href)
-            except ValueError:
-                return None
+            return _join(self.base, href)
         return href
 
     def flush(self, node: LexborNode | None = None) -> None:
         buf = self.buf
+        if not buf.text and not buf.html:
+            return  # nothing gathered (link_chars and open inline tags come with these)
         if buf.text:
             raw = "".join(buf.text)
             text = clean(raw).strip() if self.pre_depth else collapse(raw)
@@ -187,7 +239,7 @@ class _Walker:
                         kind=kind,
                         text=text,
                         html="".join(buf.html).strip(),
-                        hints=_hints(src),
+                        hints=self.hints(src),
                         link_chars=min(buf.link_chars, len(text)),
                         list_id=list_id if kind == "li" else None,
                         ordered=ordered,
@@ -211,7 +263,7 @@ class _Walker:
                 self.buf.html.append(" ")
             return
         self.buf.text.append(value)
-        self.buf.html.append(htmllib.escape(clean(value), quote=False))
+        self.buf.html.append(_escape(clean(value)))
         self.last_br = False
 
     def enter(self, node: LexborNode) -> bool:
@@ -227,6 +279,7 @@ class _Walker:
             return False
         if (attrs.get("dir") or "").lower() == "rtl":
             self.rtl_depth += 1
+            self.rtl_ids.add(node.mem_id)
         if tag in _BLOCK_TAGS:
             self.flush()
             self.block_node = node
@@ -269,7 +322,7 @@ class _Walker:
                         kind="img",
                         text="",
                         html=f'<img src="{htmllib.escape(url)}" alt="{htmllib.escape(alt)}">',
-                        hints=_hints(node),
+                        hints=self.hints(node),
                         node_id=node.mem_id,
                         extra={"src": url, "alt": alt},
                     )
@@ -289,7 +342,7 @@ class _Walker:
 
     def leave(self, node: LexborNode) -> None:
         tag = node.tag or ""
-        if (node.attributes.get("dir") or "").lower() == "rtl" and self.rtl_depth:
+        if self.rtl_depth and node.mem_id in self.rtl_ids:
             self.rtl_depth -= 1
         if tag in _BLOCK_TAGS:
             self.flush(node)
