@@ -99,3 +99,21 @@ def test_event_and_registration_lines_are_not_publication_dates() -> None:
         "Version 3, 29 June 2007",
     ]
     assert find_visible(lines, language="de", timezone=None, now=NOW) is None
+
+
+def test_find_visible_reads_a_date_glued_to_a_name() -> None:
+    # hand-written: author and date in adjacent spans, walked into one line without a space
+    got = find_visible(["Tanja Karrasch3.11.2023"], language="de", timezone=None, now=NOW)
+    assert got is not None and got.value.date().isoformat() == "2023-11-03"
+
+
+def test_find_visible_skips_a_date_in_the_middle_of_prose() -> None:
+    # hand-written: a sentence of the article that mentions an event's date
+    prose = (
+        "Am Tag des digitalen Lehrens und Lernens am 26. September 2019 an der Hochschule bieten "
+        "wir zum ersten Mal einen Workshop an, zu dem alle eingeladen sind."
+    )
+    assert find_visible([prose], language="de", timezone=None, now=NOW) is None
+    opening = "26. September 2019 – Die Hochschule bietet zum ersten Mal einen Workshop an, " * 2
+    got = find_visible([opening], language="de", timezone=None, now=NOW)
+    assert got is not None and got.value.date().isoformat() == "2019-09-26"

@@ -38,6 +38,10 @@ _NOT_PUBLICATION = re.compile(
     r"|member\s+since|deadline|frist|anmeldeschluss|geboren|born|version)\b",
     re.I,
 )
+# "Tanja Karrasch3.11.2023": a name and a numeric date in adjacent inline elements
+_GLUED = re.compile(r"(?<=[^\W\d_]{2})(?=\d{1,2}[./]\d{1,2}[./]\d{2,4}\b)")
+_PROSE_CHARS = 100
+_PROSE_OFFSET = 40
 _EMBED = re.compile(r"\(@\w+\)|pic\.twitter\.com|—\s*\w[\w\s.]*\(@")
 
 
@@ -117,11 +121,17 @@ def find_visible(
         text = line if allow_updated else _UPDATED.split(line, maxsplit=1)[0]
         if not text.strip():
             continue
+        text = _GLUED.sub(" ", text)
+        prose = len(text) > _PROSE_CHARS and len(text.split()) >= 12
         try:
             found = mod.find_dates(text, language=language, timezone=timezone)
         except Exception:
             continue
         for parsed in found:
+            if prose and text.find(parsed.matched) > _PROSE_OFFSET:
+                # a date in the middle of a sentence ("am 26. September 2019 an der THM bieten
+                # wir...") is what the text talks about, not when it was published
+                continue
             try:
                 ok = mod.plausible(parsed.value, now=now)
             except Exception:
