@@ -33,6 +33,7 @@ import nh3
 from feeds.period import period_bounds
 from scraper.config import Config, SourceConfig, SubscriberConfig
 from scraper.errors import MailError
+from scraper.health import SourceHealth
 from scraper.models import DigestItem, StoredArticle
 
 __all__ = [
@@ -90,6 +91,7 @@ class Digest:
     groups: tuple[DigestGroup, ...]
     subject_template: str
     unsubscribe_url: str | None = None
+    health: tuple[SourceHealth, ...] = ()  # the admin section: flagged sources first
 
     @property
     def count(self) -> int:
@@ -367,6 +369,15 @@ def subject_for(digest: Digest) -> str:
     return _clean_text(_SubjectFormatter().vformat(digest.subject_template, (), fields))
 
 
+def admin_health(
+    subscriber: SubscriberConfig, health: Sequence[SourceHealth], *, enabled: bool
+) -> tuple[SourceHealth, ...]:
+    """The source-health section of an admin subscriber's digest (flagged sources first)."""
+    if not enabled or not subscriber.admin:
+        return ()
+    return tuple(sorted(health, key=lambda h: (not h.flags, h.source_id)))
+
+
 def render(digest: Digest, *, templates_dir: Path | str | None = None) -> RenderedDigest:
     """Render ``digest`` to a subject, an HTML body (inline CSS, no images) and a text body."""
     html_env, text_env = _environments(str(templates_dir) if templates_dir else None)
@@ -379,6 +390,8 @@ def render(digest: Digest, *, templates_dir: Path | str | None = None) -> Render
         "groups": digest.groups,
         "count": digest.count,
         "unsubscribe_url": digest.unsubscribe_url,
+        "health": digest.health,
+        "flagged": [h for h in digest.health if h.flags],
     }
     try:
         html_body = html_env.get_template("digest.html").render(context)

@@ -31,12 +31,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feeds.digest import Digest, build, build_message, message_id_for, render
+from feeds.digest import Digest, admin_health, build, build_message, message_id_for, render
 from feeds.period import due_period, next_period, period_bounds, periods_between
 from feeds.transport import OutboxTransport, SmtpTransport, Transport, transport_for
 from feeds.unsubscribe import load_secret, unsubscribe_url
 from scraper.config import Config, SubscriberConfig
 from scraper.errors import MailError, PermanentMailError, SmtpAuthError, TemporaryMailError
+from scraper.health import SourceHealth, assess_all
 from scraper.models import DigestItem, LedgerRow, StoredArticle
 from scraper.store import Store
 
@@ -175,6 +176,15 @@ class _Batch:
         self.stopped = False
         self.temporary_failure = False
         self.cache: dict[int, DigestItem] = {}
+        self._source_health: list[SourceHealth] | None = None
+
+    def _health(self, sub: SubscriberConfig) -> tuple[SourceHealth, ...]:
+        """The admin section for ``sub`` (source health, assessed once per batch)."""
+        if not (self.config.digest.admin_section and sub.admin):
+            return ()
+        if self._source_health is None:
+            self._source_health = assess_all(self.config, self.store, now=self.clock())
+        return admin_health(sub, self._source_health, enabled=True)
 
     def _articles(self) -> list[StoredArticle]:
         start, end = period_bounds(self.period, self.config.digest.timezone)
@@ -203,6 +213,7 @@ class _Batch:
                 results.append(_result(row, row.state, error=row.error))
                 continue
             digest = build(articles, sub, config=cfg, period=self.period, cache=self.cache)
+            digest = replace(digest, health=self._health(sub))
             mid = row.message_id if row else message_id_for(sub.email, self.period, _from(cfg))
             if self.dry_run:
                 state = "dry-run" if row is None else row.state
@@ -356,6 +367,9 @@ def preview(
     secret = load_secret(config) if config.serve.public_base_url else b""
     link = unsubscribe_url(config, sub.email, secret) if secret else None
     digest = build(articles, sub, config=config, period=key, unsubscribe_url=link)
+    if config.digest.admin_section and sub.admin:
+        health = assess_all(config, store, now=moment)
+        digest = replace(digest, health=admin_health(sub, health, enabled=True))
     rendered = render(digest, templates_dir=_templates(config))
     out_dir.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", sub.email.lower()).strip("-")

@@ -293,6 +293,7 @@ class SubscriberConfig(_Model):
     tags: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     language: str | None = None
+    admin: bool = False  # gets the source-health section when digest.admin_section is on
 
 
 class ServeConfig(_Model):

@@ -425,3 +425,38 @@ def test_header_injection_is_refused_or_stripped() -> None:
             unsubscribe_url="https://x.org/u\r\nBcc: d@evil.example",
         )
     assert isinstance(msg["To"].addresses[0], Address)
+
+
+def _health(source_id: str, name: str, flags: tuple[str, ...], error: str | None = None) -> Any:
+    from scraper.health import SourceHealth
+    from scraper.models import FillRates
+
+    return SourceHealth(
+        source_id=source_id, name=name, enabled=True, status=flags[0] if flags else "ok",
+        flags=flags, last_run=SEEN, last_success=SEEN - timedelta(days=9), next_run=None,
+        article_count=4, consecutive_failures=3 if flags else 0, last_error=error,
+        fill=FillRates(), links_last_run=0, new_last_run=0,
+    )  # fmt: skip
+
+
+def test_admin_section_lists_flagged_sources_for_admins_only() -> None:
+    from feeds.digest import admin_health
+
+    health = [
+        _health("csis", "CSIS", ()),
+        _health("ipis", "IPIS", ("failing", "degraded:date"), "HTTP 503 after 3 attempts <x>"),
+    ]
+    admin = SubscriberConfig(email="ops@example.org", admin=True)
+    reader = SubscriberConfig(email="ann@example.org")
+    assert admin_health(reader, health, enabled=True) == ()
+    assert admin_health(admin, health, enabled=False) == ()
+    section = admin_health(admin, health, enabled=True)
+    assert [h.source_id for h in section] == ["ipis", "csis"]  # flagged first
+    digest = Digest(**{**_fields(golden_digest()), "health": section})
+    rendered = render(digest)
+    assert "Source health (admin)" in rendered.text
+    assert "1 of 2 sources need a look." in rendered.text
+    assert "IPIS: failing, degraded:date" in rendered.text
+    assert "HTTP 503 after 3 attempts &lt;x&gt;" in rendered.html  # escaped
+    plain = render(golden_digest())
+    assert "Source health" not in plain.text and "Source health" not in plain.html

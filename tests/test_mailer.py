@@ -509,3 +509,30 @@ async def test_two_concurrent_senders_deliver_each_digest_once(
     assert sum(sent_by) == 8
     assert min(sent_by) > 0, sent_by  # the two batches really interleaved
     assert set(states(store).values()) == {"sent"}
+
+
+async def test_admin_subscribers_get_the_source_health_section(
+    store: Store, make_article: Any, tmp_path: Path
+) -> None:
+    fill(store, make_article)
+    config = make_config(tmp_path, admin_section=True)
+    raw = config.model_dump()
+    raw["subscribers"][0]["admin"] = True
+    config = parse_config(raw)
+    store.sync_sources(config.sources, NOW)
+    results = await send_due(store, config, now=NOW)
+    assert {r.state for r in results} == {"sent"}
+    msgs = {
+        str(m["To"]): m
+        for m in (
+            email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+            for f in (tmp_path / "outbox").glob("*.eml")
+        )
+    }
+    admin_email = raw["subscribers"][0]["email"]
+    for to, msg in msgs.items():
+        text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        if admin_email in to:
+            assert "Source health (admin)" in text
+        else:
+            assert "Source health" not in text
