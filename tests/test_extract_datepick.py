@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from scraper.extract.datepick import DateCandidate, choose, date_from_url, find_visible, parse
+from scraper.extract.datepick import (
+    DateCandidate,
+    choose,
+    date_from_url,
+    find_visible,
+    month_from_url,
+    parse,
+)
 from scraper.models import FieldOrigin
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -117,3 +124,13 @@ def test_find_visible_skips_a_date_in_the_middle_of_prose() -> None:
     opening = "26. September 2019 – Die Hochschule bietet zum ersten Mal einen Workshop an, " * 2
     got = find_visible([opening], language="de", timezone=None, now=NOW)
     assert got is not None and got.value.date().isoformat() == "2019-09-26"
+
+
+def test_metadata_in_the_url_month_beats_a_date_line_outside_it() -> None:
+    # hand-written: /2019/10/ path, meta 1 October 2019, a stray "18. Januar 2019" line
+    meta = _c(datetime(2019, 10, 1, tzinfo=UTC), FieldOrigin.META, has_time=False)
+    line = _c(datetime(2019, 1, 18, tzinfo=UTC), FieldOrigin.HEURISTIC, has_time=False)
+    month = month_from_url("https://blog.example/2019/10/new-shoes/")
+    assert month == (2019, 10)
+    assert choose([meta], line, None, url_month=month) is meta
+    assert choose([meta], line, None) is line  # without the URL the date line still decides

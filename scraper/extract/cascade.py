@@ -282,7 +282,9 @@ def run(
         and (visible.raw in after_texts or idx is None)
         and (visible.raw in hinted_texts or len(visible.raw) <= 50)
     )
-    chosen = datepick.choose(cands, visible, timezone, trusted=trusted)
+    chosen = datepick.choose(
+        cands, visible, timezone, trusted=trusted, url_month=datepick.month_from_url(url)
+    )
     if chosen is not None:
         st.set("published", chosen.value, chosen.origin)
     upd: list[datepick.DateCandidate] = []

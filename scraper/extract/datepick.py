@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from scraper.models import FieldOrigin
 
-__all__ = ["DateCandidate", "choose", "date_from_url", "find_visible", "parse"]
+__all__ = ["DateCandidate", "choose", "date_from_url", "find_visible", "month_from_url", "parse"]
 
 _JALALI_HINT = re.compile(r"[\u06f0-\u06f9\u0660-\u0669]|^\s*1[34]\d\d\s*[/\-.]")
 _URL_DATE = re.compile(
@@ -159,6 +159,17 @@ def date_from_url(url: str | None, timezone: str | None, now: datetime) -> DateC
     return DateCandidate(value, FieldOrigin.URL, False, m.group(0))
 
 
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/")
+
+
+def month_from_url(url: str | None) -> tuple[int, int] | None:
+    """The ``(year, month)`` of a ``/2019/10/`` URL path (with or without a day after it)."""
+    if not url:
+        return None
+    m = _URL_MONTH.search(url.split("?", 1)[0].split("#", 1)[0])
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
 def _day(c: DateCandidate) -> str:
     return c.value.date().isoformat()
 
@@ -169,11 +180,14 @@ def choose(
     timezone: str | None,
     *,
     trusted: bool = True,
+    url_month: tuple[int, int] | None = None,
 ) -> DateCandidate | None:
     """The winning candidate (``candidates`` in priority order, ``visible`` the date line).
 
     ``trusted`` says the date line sits under the headline (not a "today" date in the site
-    header): only then does it overrule metadata that disagrees.
+    header): only then does it overrule metadata that disagrees. ``url_month`` is the
+    ``/2019/10/`` year and month of the URL path: metadata in that month beats a date line
+    outside it.
     """
     if not candidates:
         return visible
@@ -228,5 +242,8 @@ def choose(
             and c.value.date() == best.value.date()
         ]
         if len({(c.origin, c.raw) for c in agreeing}) >= 2 and best.origin is not FieldOrigin.RULES:
+            return best
+        # the URL's /2019/10/ path, written when the article was filed, sides with the metadata
+        if url_month is not None and (best.value.year, best.value.month) == url_month:
             return best
     return visible
