@@ -194,6 +194,8 @@ class SourceConfig(_Model):
     include: list[Regex] = Field(default_factory=list)
     exclude: list[Regex] = Field(default_factory=list)
     backfill_days: int | None = Field(None, ge=0)
+    # How article URLs of this site are keyed: keep, strip or add a trailing slash.
+    trailing_slash: Literal["keep", "strip", "add"] = "keep"
     max_articles: int = Field(50, ge=1, le=100_000)
     rules: RulesConfig | None = None
 

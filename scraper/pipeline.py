@@ -329,7 +329,9 @@ class _SourceRun:
         self.tally.count_fields(article)
         # The store keeps sanitised HTML only (no scripts, handlers, relative URLs).
         article = replace(article, body_html=sanitize_html(article.body_html, result.final_url))
-        canonical = dedup.canonical_url(article, result.final_url)
+        canonical = dedup.canonical_url(
+            article, result.final_url, trailing_slash=self.source.trailing_slash
+        )
         existing = self.store.identity(canonical)
         body_hash = dedup.content_hash(article.body_text)
         fingerprint = dedup.simhash(article.body_text)

@@ -316,3 +316,24 @@ async def test_short_republished_text_in_other_chrome_is_linked_by_minhash(
             assert [i for i, _ in store.minhashes()] == [first.id]
         finally:
             store.close()
+
+
+async def test_trailing_slash_rule_makes_one_article_of_two_urls(tmp_path: Path) -> None:
+    with SiteServer() as a, SiteServer() as b, SiteServer() as c:
+        page = _article("Talks in Geneva", "Dana Example", "2025-07-09", PARAGRAPHS)
+        a.add("/list", _listing(["/analysis/talks", "/analysis/talks/"]))
+        a.add("/analysis/talks", page)
+        a.add("/analysis/talks/", page)
+        config = _config(tmp_path, a, b, c)
+        raw = config.model_dump()
+        raw["sources"][0]["trailing_slash"] = "strip"
+        config = parse_config(raw)
+        store = Store.open(config.database_url)
+        try:
+            (report,) = await run_scrape(config, store, config.sources[:1])
+            stored = store.articles(include_duplicates=True)
+            assert len(stored) == 1
+            assert stored[0].canonical_url.endswith("/analysis/talks")
+            assert report.new == 1 and report.unchanged == 1
+        finally:
+            store.close()
