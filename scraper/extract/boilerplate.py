@@ -305,21 +305,23 @@ def is_boilerplate_text(text: str) -> bool:
     return len(t) <= 400 and _DISCLAIMER.search(t) is not None
 
 
-_ASCII_LETTER = re.compile("[A-Za-z]")
+# letters below U+0250 (what script_of counts as latin), as one class built from str.isalpha
+_LATIN_LETTER = re.compile(
+    "[" + "".join(re.escape(chr(o)) for o in range(0x250) if chr(o).isalpha()) + "]"
+)
+_ABOVE_LATIN = re.compile("[^\x00-\u024f]+")
 
 
 def script_of(text: str) -> str:
     """The dominant script of ``text`` (``latin``, ``arabic``, ``cyrillic``, ``cjk``...)."""
     text = text[:3000]
-    if text.isascii():  # the common case: only ASCII letters can count
-        return "latin" if _ASCII_LETTER.search(text) else "other"
-    counts = {"latin": 0, "cyrillic": 0, "arabic": 0, "cjk": 0, "other": 0}
-    for ch in text:
+    # latin letters are counted in C; only the characters above U+0250 (few in a Latin text:
+    # typographic quotes and dashes) go through the Python loop
+    latin = len(text) - len(_LATIN_LETTER.sub("", text))
+    counts = {"latin": latin, "cyrillic": 0, "arabic": 0, "cjk": 0, "other": 0}
+    for ch in "".join(_ABOVE_LATIN.findall(text)):
         o = ord(ch)
-        if o < 0x250:
-            if ch.isalpha():
-                counts["latin"] += 1
-        elif 0x400 <= o < 0x530:
+        if 0x400 <= o < 0x530:
             counts["cyrillic"] += 1
         elif 0x590 <= o < 0x900 or 0xFB1D <= o < 0xFF00:
             if ch.isalpha():
