@@ -138,17 +138,18 @@ def tidy_body(
     out = trim_blocks(out, authors)
     # the lead repeated as (the start of) the first paragraph
     dek_key = letters(lead.text) if lead is not None else ""
+    keys = [letters(b.text) for b in out]  # each block's letters, computed once
     final: list[Block] = []
     for i, b in enumerate(out):
-        key = letters(b.text)
+        key = keys[i]
         if key and i + 1 < len(out) and len(key) >= 40:
-            nxt = letters(out[i + 1].text)
+            nxt = keys[i + 1]
             if nxt.startswith(key[: int(len(key) * 0.9)]) and len(nxt) > len(key):
                 continue
         if (
             dek_key
             and key == dek_key
-            and any(dek_key[:200] in letters(o.text) for o in out if o is not b)
+            and any(dek_key[:200] in k for o, k in zip(out, keys, strict=True) if o is not b)
         ):
             continue
         final.append(b)
