@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.extract.blocks import Block
+from scraper.extract.blocks import Block, walk
 from scraper.extract.body import drop_dangling_tail, find_body
 from scraper.extract.boilerplate import prune
 
@@ -66,3 +66,17 @@ def test_a_closing_pull_quote_heading_is_kept() -> None:
     # hand-written: a heading that is a sentence is text, not a section title
     blocks = [Block("p", P, P, node_id=1), Block("h3", "It was a dark night.", "", node_id=2)]
     assert len(drop_dangling_tail(blocks)) == 2
+
+
+def test_an_embedded_gallery_does_not_outscore_the_article() -> None:
+    # hand-written: a 20-slide picture gallery with long captions inside the article's box
+    slide = "<li><h2>Slide</h2><p>" + "A caption, long enough, with commas, and words. " * 6
+    gallery = '<div class="type-gallery"><div class="scroller"><ul>' + (slide + "</p></li>") * 20
+    story = "<p>" + "The story itself goes on, with commas, and with words. " * 4 + "</p>"
+    tree = LexborHTMLParser(
+        f'<article><div class="text-wrapper">{story}{gallery}</ul></div></div>{story}{story}'
+        "</div></article>"
+    )
+    walked = walk(tree.body, None)
+    texts = [b.text for b in find_body(tree, None, walked=walked).blocks]
+    assert len(texts) == 3 and all(t.startswith("The story itself") for t in texts)

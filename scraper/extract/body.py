@@ -156,6 +156,7 @@ def find_body(
     top, top_score = _climb(top, top_score, scores)
     while top.tag in _NOT_CONTAINERS and top.parent is not None and top.parent.tag != "body":
         top = top.parent  # a list or a table row is part of an article, not the article
+    top = _out_of_gallery(top)
     # siblings that look like more of the article
     parent = top.parent
     chosen: list[LexborNode] = [top]
@@ -188,11 +189,77 @@ def find_body(
         for node in chosen:
             inside.add(node.mem_id)
             inside.update(d.mem_id for d in node.css("*"))
+        inside -= _embedded_galleries(chosen)
         blocks = [b for b in walked if b.node_id in inside]
     else:
         for node in chosen:
             blocks.extend(walk(node, base_url))
     return BodyResult(_drop_link_lists(blocks), top)
+
+
+_GALLERY = re.compile(r"gallery|slideshow|carousel|slider", re.I)
+_GALLERY_ITEMS = 5
+_ARTICLE_REST = 500
+
+
+def _embedded_galleries(chosen: list[LexborNode]) -> set[int]:
+    """Element ids of picture galleries embedded in the article ("1/50 United goin down").
+
+    A gallery widget (a box classed ``gallery``/``slideshow``/``carousel``/``slider`` holding
+    five or more slides) inside the chosen containers is a separate story told in captions; it
+    is left out when the containers hold an article of their own beside it.
+    """
+    out: set[int] = set()
+    for node in chosen:
+        total = _text_len(node)
+        for box in node.css("[class]"):
+            if box.mem_id in out or not _is_gallery(box):
+                continue
+            if total - _text_len(box) < _ARTICLE_REST:
+                continue
+            out.add(box.mem_id)
+            out.update(d.mem_id for d in box.css("*"))
+    return out
+
+
+def _is_gallery(node: LexborNode) -> bool:
+    return (
+        _GALLERY.search(node.attributes.get("class") or "") is not None
+        and len(node.css("li, figure")) >= _GALLERY_ITEMS
+    )
+
+
+def _out_of_gallery(top: LexborNode) -> LexborNode:
+    """The article around a picture gallery that outscored it (captions are not the story).
+
+    When the winner sits in a gallery widget embedded in a box whose own paragraphs make an
+    article (at least 500 characters outside the gallery), that box is the container; the
+    gallery itself is then left out by :func:`_embedded_galleries`.
+    """
+    node: LexborNode | None = top
+    gallery: LexborNode | None = None
+    for _ in range(5):  # the outermost gallery box a few levels up
+        if node is None or node.parent is None or node.tag == "body":
+            break
+        if _is_gallery(node):
+            gallery = node
+        node = node.parent
+    if gallery is None or gallery.parent is None:
+        return top
+    parent = gallery.parent
+    own = sum(
+        len(p.text(deep=True, strip=True)) for p in parent.css("p") if not _inside(p, gallery)
+    )
+    return parent if own >= _ARTICLE_REST else top
+
+
+def _inside(node: LexborNode, box: LexborNode) -> bool:
+    cur: LexborNode | None = node
+    while cur is not None:
+        if cur.mem_id == box.mem_id:
+            return True
+        cur = cur.parent
+    return False
 
 
 def _element_children(node: LexborNode) -> int:
