@@ -66,6 +66,28 @@ _CHEAP_HINTS = (
     "cp_challenge",
     "please wait",
 )
+# one fixed piece of each _WEAK alternative, lower-cased: when none is in the page, _WEAK cannot
+# match and its (slow, case-insensitive, many-branch) scan is skipped. Under re.I only these
+# non-ASCII characters match ASCII letters, so a page holding one is scanned anyway.
+_WEAK_LITERALS = (
+    "cf-wrapper",
+    "cf-browser-verification",
+    "cf_chl_",
+    "ray id:",
+    "performance &amp; security by",
+    "performance & security by",
+    "checking your browser before accessing",
+    "verifying you are human",
+    "enable javascript and cookies to continue",
+    "has banned",
+    "incapsula incident id",
+    "access to this page has been denied",
+    "px-captcha",
+    "captcha-delivery.com",
+    "_incapsula_resource",
+    "/_sec/cp_challenge",
+)
+_CASE_TWINS = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ K (Kelvin)
 _TAG = re.compile(r"<[^>]*>|&[a-z#0-9]+;", re.I)
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 
@@ -94,6 +116,8 @@ def is_blocked(
         return True
     if len(html) > _WEAK_MAX or not any(hint in low for hint in _CHEAP_HINTS):
         return False  # block pages are small; a long page is the real thing
+    if not any(lit in low for lit in _WEAK_LITERALS) and not any(c in head for c in _CASE_TWINS):
+        return False
     weak = _WEAK.findall(head)
     if not weak:
         return False
