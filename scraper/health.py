@@ -1,6 +1,7 @@
 """Per-source health: catch sources that break or silently degrade.
 
-A source is flagged when it fails N runs in a row (``failing``), is served challenge pages
+A source is flagged when it fails N runs in a row (``failing``; a single failed run only shows
+as status ``error``), is served challenge pages
 (``blocked``), finds no items for longer than expected (``empty``), or its fill rate of
 title/author/date/body drops sharply against its own history (``degraded:<field>``).
 :func:`assess` is pure (state, history and ``now`` in, verdict out); :func:`assess_all` reads
@@ -38,7 +39,7 @@ class SourceHealth:
     source_id: str
     name: str
     enabled: bool
-    status: str  # "ok", "new" (never run), "disabled", or the first flag
+    status: str  # "ok", "new" (never run), "disabled", "error" (last run failed), or the first flag
     flags: tuple[str, ...]
     last_run: datetime | None
     last_success: datetime | None
@@ -92,7 +93,7 @@ def assess(
     # Discovery leaves out URLs it already knows, so zero links is only suspicious for a source
     # that never stored anything (a broken selector on a known source shows as an error).
     article_count = state.article_count if state else 0
-    if latest is not None and latest.links_found == 0 and article_count == 0:
+    if latest is not None and latest.ok and latest.links_found == 0 and article_count == 0:
         flags.append("no-links")
     empty = _empty_for(history, now)
     if empty is not None and empty > timedelta(days=serve.empty_after_days):
@@ -104,8 +105,11 @@ def assess(
         status = "disabled"
     elif latest is None and (state is None or state.last_run is None):
         status = "new"
+    elif flags:
+        status = flags[0].split(":")[0]
     else:
-        status = flags[0].split(":")[0] if flags else "ok"
+        # a failed last run shows, but flags (and /healthz) wait for failing_after in a row
+        status = "error" if latest is not None and not latest.ok else "ok"
     return SourceHealth(
         source_id=source.id,
         name=source.name,

@@ -57,6 +57,9 @@ def test_healthy_source_is_ok() -> None:
 def test_failing_after_n_runs_in_a_row() -> None:
     serve = ServeConfig(failing_after=3)
     assert assess(SOURCE, _state(2), [_report(0)], serve=serve, now=NOW).status == "ok"
+    down = [_report(0, new=0, fetched=0, links_found=0, errors=2)]
+    once = assess(SOURCE, _state(1), down, serve=serve, now=NOW)
+    assert once.status == "error" and once.flags == ()
     health = assess(SOURCE, _state(3), [_report(0)], serve=serve, now=NOW)
     assert health.status == "failing"
     assert health.last_error == "boom"
