@@ -5,7 +5,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from scraper.extract.blocks import Block, walk
-from scraper.extract.body import drop_dangling_tail, find_body
+from scraper.extract.body import drop_dangling_tail, find_body, scattered_paragraphs
 from scraper.extract.boilerplate import prune
 
 P = "<p>" + "A sentence of the article, with commas, and with enough words to count. " * 3 + "</p>"
@@ -80,3 +80,19 @@ def test_an_embedded_gallery_does_not_outscore_the_article() -> None:
     walked = walk(tree.body, None)
     texts = [b.text for b in find_body(tree, None, walked=walked).blocks]
     assert len(texts) == 3 and all(t.startswith("The story itself") for t in texts)
+
+
+def test_scattered_paragraphs_gather_an_article_split_over_small_boxes() -> None:
+    # hand-written: a landing page whose text sits in one small section per paragraph
+    para = "Each section says one thing, in one sentence that is long enough to count here."
+    sections = "".join(
+        f'<div class="section"><div class="box"><h3>Part {i}</h3><p>{para}</p></div></div>'
+        for i in range(4)
+    )
+    tree = LexborHTMLParser(
+        f'<h1>Title</h1>{sections}<div class="footer"><a href="/a">Imprint</a></div>'
+    )
+    walked = walk(tree.body, None)
+    prune(tree)
+    got = [b.text for b in scattered_paragraphs(tree, walked, 0)]
+    assert got.count(para) == 4 and "Part 0" in got and "Imprint" not in got

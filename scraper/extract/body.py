@@ -386,3 +386,32 @@ def drop_dangling_tail(blocks: list[Block]) -> list[Block]:
             break
         end -= 1
     return blocks[:end]
+
+
+_SCATTER_MIN = 40
+_SCATTER_LINKS = 0.3
+
+
+def scattered_paragraphs(
+    tree: LexborHTMLParser, walked: list[Block], start: int | None = None
+) -> list[Block]:
+    """Prose blocks anywhere in the pruned page, for an article no single container holds.
+
+    Landing pages and recipe steps split the text over many small boxes, none of which wins
+    the container vote. This fallback (cf. trafilatura's baseline) keeps, from the headline on,
+    every surviving block of prose: paragraphs of some length with few links, and the headings
+    between them.
+    """
+    if tree.body is None:
+        return []
+    alive = {n.mem_id for n in tree.body.css("*")}
+    out: list[Block] = []
+    for b in walked[(start or 0) :]:
+        if b.node_id not in alive or b.kind == "img":
+            continue
+        heading = b.kind in {"h2", "h3", "h4", "h5", "h6"}
+        if heading or (len(b.text) >= _SCATTER_MIN and b.link_density < _SCATTER_LINKS):
+            out.append(b)
+    while out and out[-1].kind.startswith("h"):
+        out.pop()
+    return out

@@ -19,7 +19,7 @@ from scraper.extract import datepick
 from scraper.extract.authors import byline_authors, clean_authors, explicit_byline, strip_roles
 from scraper.extract.blocked import is_blocked
 from scraper.extract.blocks import walk
-from scraper.extract.body import drop_dangling_tail, find_body
+from scraper.extract.body import BodyResult, drop_dangling_tail, find_body, scattered_paragraphs
 from scraper.extract.boilerplate import prune, remove_all
 from scraper.extract.jsonld import LdArticle, read_jsonld
 from scraper.extract.meta import (
@@ -160,6 +160,11 @@ def run(
                 len(b.text) for b in result.blocks
             ):
                 result = second
+        if sum(len(b.text) for b in result.blocks) < 500:
+            # the article is spread over many small boxes: its prose wherever it is
+            spread = scattered_paragraphs(tree, all_blocks, idx)
+            if sum(len(b.text) for b in spread) > 2 * sum(len(b.text) for b in result.blocks):
+                result = BodyResult(spread, result.container)
     else:
         result = find_body(tree, base, ruled.body)
         body_origin = FieldOrigin.RULES
