@@ -310,3 +310,27 @@ def test_bytes_input_is_decoded() -> None:
     page = f"<html><head><meta charset='windows-1252'></head><body><h1>Caf\xe9</h1>{PARA}"
     a = extract(page.encode("cp1252"), now=NOW)
     assert a.title == "Café"
+
+
+def test_an_article_given_only_in_noscript_is_read() -> None:
+    # hand-written: a script-rendered post whose text the page also gives in a <noscript>
+    para = "<p>" + "The post itself, with commas, and with enough words to be a paragraph. " * 4
+    page = (
+        "<html><head><title>Post</title></head><body><h1>Post</h1>"
+        '<div class="post-body"><script type="text/template">&lt;p&gt;tpl</script>'
+        f"<noscript>{(para + '</p>') * 8}</noscript></div>"
+        '<noscript><img src="/pixel.gif"> Please enable JavaScript.</noscript></body></html>'
+    )
+    a = extract(page, "https://blog.example/post")
+    assert a.body_text.startswith("The post itself") and "enable JavaScript" not in a.body_text
+
+
+def test_ruby_annotations_are_not_body_text() -> None:
+    # hand-written: furigana (<rt>) over the kanji of a Japanese paragraph
+    sentence = (
+        "<ruby>子<rt>こ</rt></ruby>どもの"
+        "<ruby>法律<rp>(</rp><rt>ほうりつ</rt><rp>)</rp></ruby>ができました。"
+    )
+    page = f"<html><body><h1>見出し</h1><article><p>{sentence * 12}</p></article></body></html>"
+    a = extract(page, None)
+    assert a.body_text.startswith("子どもの法律ができました。")

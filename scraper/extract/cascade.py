@@ -47,7 +47,7 @@ from scraper.models import Article, FieldOrigin
 
 __all__ = ["run"]
 
-_NOISE_TAGS = "script, style, noscript, template, svg, iframe, object, embed, canvas"
+_NOISE_TAGS = "script, style, noscript, template, svg, iframe, object, embed, canvas, rt, rp"
 _SCRIPT_DATE = re.compile(
     r'"(?:datePublished|publishDate|publishedDate|published_at|publishedAt|pubDate'
     r'|date_published|firstPublishedAt|publicationDate|publish_date)"\s*:\s*"([^"]{8,40})"'
@@ -70,6 +70,9 @@ _WRITTEN_BY = frozenset(
         "napisane przez",
     }
 )
+_NOSCRIPT_OPEN = re.compile(r"<noscript\b[^>]*>", re.I)
+_NOSCRIPT_CLOSE = re.compile(r"</noscript\s*>", re.I)
+_NOSCRIPT_PAGE = 2000
 _WIDGET_HINT = re.compile(r"comment|related|sidebar|widget|recent|popular|archive|calendar")
 _LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
 _MAX_CHARS = 20_000_000
@@ -112,6 +115,10 @@ def run(
     if is_blocked(text):
         return Article(url=url, blocked=True)
     tree = LexborHTMLParser(text)
+    unwrapped = _unwrap_noscript(text, tree) if "<noscript" in text else None
+    if unwrapped is not None:
+        text = unwrapped
+        tree = LexborHTMLParser(text)
     meta = read_meta(tree)
     ld = read_jsonld(tree)
     st = _State()
@@ -375,6 +382,41 @@ def run(
         blocked=False,
         field_sources=dict(st.sources),
     )
+
+
+def _unwrap_noscript(text: str, tree: LexborHTMLParser) -> str | None:
+    """The page with its fallback ``<noscript>`` unwrapped, or None when it has none.
+
+    The parser keeps a noscript's content as raw markup, so an article that a script would
+    render and that the page also gives in a ``<noscript>`` (or a page wrapped whole in one)
+    would be lost with it. A big noscript that is all its parent shows is that fallback.
+    """
+    for i, box in enumerate(tree.css("noscript")):
+        raw = box.text(deep=True)
+        parent = box.parent
+        if len(raw) < _NOSCRIPT_PAGE or parent is None:
+            continue
+        around = sum(
+            len((child.text(deep=True) or "").strip())
+            for child in parent.iter(include_text=True)
+            if child.tag not in {"script", "style", "template", "noscript"}
+        )
+        if around > 100:
+            continue
+        inner = LexborHTMLParser(raw).body
+        if inner is None or len(inner.text(deep=True, separator=" ", strip=True)) < 500:
+            continue
+        tags = list(_NOSCRIPT_OPEN.finditer(text))
+        if i >= len(tags):
+            return None
+        opening = tags[i]
+        closing = _NOSCRIPT_CLOSE.search(text, opening.end())
+        if closing is None:
+            return text[: opening.start()] + text[opening.end() :]
+        return (
+            text[: opening.start()] + text[opening.end() : closing.start()] + text[closing.end() :]
+        )
+    return None
 
 
 def _s(value: object) -> str | None:
