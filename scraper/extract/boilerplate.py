@@ -96,23 +96,34 @@ _BUILDER = re.compile(r"^(?:elementor|et_pb|et-|vc_|wpb_|wp-block|fl-|brxe|kb-|u
 _NEG, _POS, _STRONG = 1, 2, 4
 
 
+@lru_cache(maxsize=16384)
+def _token_marks(tok: str) -> tuple[int, int]:
+    """(flags, class weight) of one class/id token."""
+    if _BUILDER.match(tok):
+        return 0, 0
+    flags = 0
+    weight = 0
+    if NEGATIVE.search(tok):
+        flags |= _NEG
+        weight -= 25
+    if POSITIVE.search(tok):
+        flags |= _POS
+        weight += 25
+    if _STRONG_NEGATIVE.search(tok):
+        flags |= _STRONG
+    return flags, weight
+
+
 @lru_cache(maxsize=8192)
 def _value_marks(value: str) -> tuple[int, int]:
     """(OR of the flags, class weight) of one class/id value: pages repeat the same values
-    hundreds of times, so each is judged once."""
+    and tokens hundreds of times, so each is judged once."""
     flags = 0
     weight = 0
     for tok in value.split():
-        if _BUILDER.match(tok):
-            continue
-        if NEGATIVE.search(tok):
-            flags |= _NEG
-            weight -= 25
-        if POSITIVE.search(tok):
-            flags |= _POS
-            weight += 25
-        if _STRONG_NEGATIVE.search(tok):
-            flags |= _STRONG
+        f, w = _token_marks(tok)
+        flags |= f
+        weight += w
     return flags, weight
 
 
@@ -201,7 +212,7 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
     doomed = []
     for node in tree.css("[class], [id]"):
         flags = _marks(node)[0]
-        if node.tag in _PROTECT_TAGS or not _is_furniture(flags):
+        if not _is_furniture(flags) or node.tag in _PROTECT_TAGS:
             continue
         text_len = len(node.text(deep=True, separator=" ", strip=True))
         if text_len > 0.5 * total and total > 500:
@@ -293,6 +304,32 @@ _ROLE = re.compile(
 )
 
 
+# one fixed word of each Latin-script _DISCLAIMER branch: without any of them (and without a
+# character outside Latin letters and punctuation, or one that re.I equates with an ASCII
+# letter: İ ı ſ K), the search cannot match and is skipped
+_DISCLAIMER_WORDS = (
+    "expressed",
+    "reflect",
+    "represent",
+    "committed",
+    "positions",
+    "meinung",
+    "engagent",
+    "refleja",
+    "produced",
+    "reserved",
+    "\u00a9",
+    "copyright",
+    "responsible",
+)
+_NOT_PLAIN_LATIN = re.compile("[\u0130\u0131\u017f\u212a\u0250-\u1fff\u2070-\U0010ffff]")
+
+
+def _may_be_disclaimer(t: str) -> bool:
+    low = t.lower()
+    return any(w in low for w in _DISCLAIMER_WORDS) or _NOT_PLAIN_LATIN.search(t) is not None
+
+
 def is_boilerplate_text(text: str) -> bool:
     """A line that is page furniture whatever element holds it."""
     t = text.strip()
@@ -302,7 +339,7 @@ def is_boilerplate_text(text: str) -> bool:
         return True
     if len(t) <= 80 and (_VIEWS.match(t) or _COMMENT_LABELS.match(t) or _SHARE.match(t)):
         return True
-    return len(t) <= 400 and _DISCLAIMER.search(t) is not None
+    return len(t) <= 400 and _may_be_disclaimer(t) and _DISCLAIMER.search(t) is not None
 
 
 # letters below U+0250 (what script_of counts as latin), as one class built from str.isalpha
