@@ -51,3 +51,16 @@ def test_meta_title_and_rules() -> None:
     assert _choose(html) == ("The Story", FieldOrigin.META)
     tree = LexborHTMLParser(html)
     assert choose_title("Ruled", [], read_meta(tree), tree) == ("Ruled", FieldOrigin.RULES)
+
+
+def test_a_jsonld_headline_sharing_one_chance_word_with_the_h1_is_not_the_title() -> None:
+    # hand-written: an encyclopedia page whose JSON-LD headline is the item's description
+    ld = (
+        '{"@context": "https://schema.org", "@type": "Article",'
+        ' "headline": "matrix equal to its conjugate-transpose", "name": "Hermitian matrix"}'
+    )
+    got = _choose(
+        f'<html><head><script type="application/ld+json">{ld}</script></head>'
+        '<body><h1 id="firstHeading">Hermitian matrix</h1><p>Text.</p></body></html>'
+    )
+    assert got[0] == "Hermitian matrix"

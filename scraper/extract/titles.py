@@ -36,6 +36,19 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / min(len(wa), len(wb))
 
 
+def _shares_headline(a: str, b: str) -> bool:
+    """Half the words of the shorter text, and two words when both have two or more.
+
+    One common word is chance ("matrix equal to its conjugate-transpose" vs "Hermitian
+    matrix": Wikipedia's JSON-LD ``headline`` is the item's description).
+    """
+    wa, wb = set(words(a)), set(words(b))
+    if not wa or not wb:
+        return False
+    shared = len(wa & wb)
+    return shared / min(len(wa), len(wb)) >= 0.5 and shared >= min(2, len(wa), len(wb))
+
+
 def strip_site_prefix(title: str, h1s: list[str]) -> str:
     """``Site - Headline`` / ``Headline | Site`` -> ``Headline`` when that is the ``<h1>``."""
     t = collapse(html.unescape(title))
@@ -134,7 +147,7 @@ def choose_title(
     checks = [x for x in [tag, *all_h1] if x]
 
     def consistent(candidate: str) -> bool:
-        return not checks or any(_overlap(candidate, c) >= 0.5 for c in checks)
+        return not checks or any(_shares_headline(candidate, c) for c in checks)
 
     for obj in ld:
         if obj.rank > 3:
