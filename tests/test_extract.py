@@ -334,3 +334,26 @@ def test_ruby_annotations_are_not_body_text() -> None:
     page = f"<html><body><h1>見出し</h1><article><p>{sentence * 12}</p></article></body></html>"
     a = extract(page, None)
     assert a.body_text.startswith("子どもの法律ができました。")
+
+
+def test_a_publication_sentence_in_the_post_footer_dates_the_page() -> None:
+    # hand-written: no metadata, no date under the headline, the date in a footer sentence
+    para = "<p>" + "A post about a small electronics project, with commas, and details. " * 4
+    page = (
+        "<html><body><h1>A virtual wall</h1>"
+        f"<div class='post'>{(para + '</p>') * 4}"
+        "<div class='post-footer'>Dieser Artikel wurde am 14. Dezember 2015 um 14:48 von "
+        "<a href='/au'>Heiner</a> geschrieben.</div></div></body></html>"
+    )
+    a = extract(page, None, language="de")
+    assert a.published is not None and a.published.date().isoformat() == "2015-12-14"
+
+
+def test_an_uploaded_meta_key_dates_the_page() -> None:
+    # hand-written: a photo site's own OpenGraph-style key
+    page = (
+        "<html><head><meta property='photosite:uploaded' content='2013-02-16T04:36:36-05:00'>"
+        "</head><body><h1>Spring</h1><p>A photo.</p></body></html>"
+    )
+    a = extract(page, None)
+    assert a.published is not None and a.published.date().isoformat() == "2013-02-16"

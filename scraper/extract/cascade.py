@@ -52,7 +52,14 @@ _SCRIPT_DATE = re.compile(
     r'"(?:datePublished|publishDate|publishedDate|published_at|publishedAt|pubDate'
     r'|date_published|firstPublishedAt|publicationDate|publish_date)"\s*:\s*"([^"]{8,40})"'
 )
-_ODD_DATE_KEY = re.compile(r"publish|created|(?:^|[:_.-])date|datum|fecha")
+_ODD_DATE_KEY = re.compile(r"publish|created|upload|(?:^|[:_.-])date|datum|fecha")
+# "Dieser Artikel wurde am 14. Dezember 2015 ... geschrieben", "Posted on ...": a line that
+# says it is the publication date, wherever the page put it
+_PUBLISHED_LINE = re.compile(
+    r"\b(?:published|posted|veröffentlicht|publiziert|erschienen|geschrieben|verfasst"
+    r"|publié|publicado|pubblicato|opublikowano|gepubliceerd)\b",
+    re.I,
+)
 _NOT_PUBLISHED_KEY = re.compile(r"modif|updat|expir|valid|revis|birth|event|start|end|last")
 _WRITTEN_BY = frozenset(
     {
@@ -282,6 +289,13 @@ def run(
         ) or datepick.find_visible(
             hinted[:30], language=page_lang, timezone=timezone, now=now, allow_updated=True
         )
+        if visible is None:
+            phrased = [
+                b.text for b in all_blocks if len(b.text) <= 300 and _PUBLISHED_LINE.search(b.text)
+            ]
+            visible = datepick.find_visible(
+                phrased[:20], language=page_lang, timezone=timezone, now=now
+            )
     url_date = datepick.date_from_url(url, timezone, now) or datepick.date_from_url(
         _s(st.fields.get("canonical_url")) or meta.canonical, timezone, now
     )
