@@ -357,3 +357,14 @@ def test_an_uploaded_meta_key_dates_the_page() -> None:
     )
     a = extract(page, None)
     assert a.published is not None and a.published.date().isoformat() == "2013-02-16"
+
+
+def test_an_updated_stamp_dates_a_page_that_gives_nothing_else() -> None:
+    # hand-written: a licence page whose only date is its "Updated:" stamp at the bottom
+    para = "<p>" + "The terms of the licence, with commas, and with conditions to follow. " * 4
+    page = (
+        f"<html><body><h1>The licence</h1><div>{(para + '</p>') * 4}</div>"
+        "<p class='unprintable'>Updated: $Date: 2016/11/18 06:31:41 $</p></body></html>"
+    )
+    a = extract(page, None)
+    assert a.published is not None and a.published.date().isoformat() == "2016-11-18"

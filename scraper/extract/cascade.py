@@ -52,6 +52,11 @@ _SCRIPT_DATE = re.compile(
     r'"(?:datePublished|publishDate|publishedDate|published_at|publishedAt|pubDate'
     r'|date_published|firstPublishedAt|publicationDate|publish_date)"\s*:\s*"([^"]{8,40})"'
 )
+_STAND_LINE = re.compile(
+    r"\b(?:stand|last\s+updated|updated|aktualisiert|last\s+modified|zuletzt\s+geändert"
+    r"|mis\s+à\s+jour|actualizado|aggiornato)\b",
+    re.I,
+)
 _ODD_DATE_KEY = re.compile(r"publish|created|upload|(?:^|[:_.-])date|datum|fecha")
 # "Dieser Artikel wurde am 14. Dezember 2015 ... geschrieben", "Posted on ...": a line that
 # says it is the publication date, wherever the page put it
@@ -295,6 +300,13 @@ def run(
             ]
             visible = datepick.find_visible(
                 phrased[:20], language=page_lang, timezone=timezone, now=now
+            )
+        if visible is None:  # the last resort: when the page says it was last changed
+            stamped = [
+                b.text for b in all_blocks if len(b.text) <= 120 and _STAND_LINE.search(b.text)
+            ]
+            visible = datepick.find_visible(
+                stamped[-5:], language=page_lang, timezone=timezone, now=now, allow_updated=True
             )
     url_date = datepick.date_from_url(url, timezone, now) or datepick.date_from_url(
         _s(st.fields.get("canonical_url")) or meta.canonical, timezone, now
