@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborNode
 
-from scraper.extract.text import clean, collapse
+from scraper.extract.text import clean, collapse, squeeze
 
 __all__ = ["SKIP_TAGS", "Block", "walk"]
 
@@ -227,8 +227,13 @@ class _Walker:
             return  # nothing gathered (link_chars and open inline tags come with these)
         if buf.text:
             raw = "".join(buf.text)
-            text = clean(raw).strip() if self.pre_depth else collapse(raw)
+            cleaned = clean(raw)  # text nodes are cleaned here, once per block
+            text = cleaned.strip() if self.pre_depth else squeeze(cleaned)
             if text:
+                if len(cleaned) != len(raw):
+                    # rare: characters to remove; the text pieces of the HTML (never "<...")
+                    # get the same cleaning (it commutes with escaping)
+                    buf.html = [h if h.startswith("<") else clean(h) for h in buf.html]
                 for _, tag in reversed(buf.open):
                     buf.html.append(f"</{tag}>")
                 kind = self.kind_stack[-1] if self.kind_stack else "p"
@@ -255,15 +260,16 @@ class _Walker:
     def text(self, value: str) -> None:
         if not value:
             return
+        buf = self.buf
         if self.link_depth:
-            self.buf.link_chars += len(value.strip())
-        if not self.pre_depth and not value.strip():
-            if self.buf.text and not self.buf.text[-1].endswith(" "):
-                self.buf.text.append(" ")
-                self.buf.html.append(" ")
+            buf.link_chars += len(value.strip())
+        if not self.pre_depth and value.isspace():  # (same test as ``not value.strip()``)
+            if buf.text and not buf.text[-1].endswith(" "):
+                buf.text.append(" ")
+                buf.html.append(" ")
             return
-        self.buf.text.append(value)
-        self.buf.html.append(_escape(clean(value)))
+        buf.text.append(value)
+        buf.html.append(_escape(value))  # cleaned in flush
         self.last_br = False
 
     def enter(self, node: LexborNode) -> bool:
@@ -272,14 +278,18 @@ class _Walker:
         if tag in SKIP_TAGS or node.mem_id in self.skip:
             return False
         attrs = node.attributes
-        if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-            return False
-        style = (attrs.get("style") or "").replace(" ", "").lower()
-        if "display:none" in style or "visibility:hidden" in style:
-            return False
-        if (attrs.get("dir") or "").lower() == "rtl":
-            self.rtl_depth += 1
-            self.rtl_ids.add(node.mem_id)
+        if attrs:
+            if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+                return False
+            style = attrs.get("style")
+            if style:
+                style = style.replace(" ", "").lower()
+                if "display:none" in style or "visibility:hidden" in style:
+                    return False
+            direction = attrs.get("dir")
+            if direction and direction.lower() == "rtl":
+                self.rtl_depth += 1
+                self.rtl_ids.add(node.mem_id)
         if tag in _BLOCK_TAGS:
             self.flush()
             self.block_node = node
@@ -373,19 +383,21 @@ def walk(
 ) -> list[Block]:
     """The blocks under ``root`` in document order (iterative, any depth)."""
     w = _Walker(base_url, skip)
+    on_text, enter, leave = w.text, w.enter, w.leave
     root_id = root.mem_id
     node: LexborNode | None = root
     while node is not None:
         descend = False
         if node.is_text_node:
-            w.text(node.text_content or "")
+            on_text(node.text_content or "")
         elif node.is_element_node:
-            descend = w.enter(node)
-        if descend and node.first_child is not None:
-            node = node.first_child
-            continue
+            descend = enter(node)
         if descend:
-            w.leave(node)
+            child = node.first_child
+            if child is not None:
+                node = child
+                continue
+            leave(node)
         # climb until a next sibling exists
         while node is not None:
             if node.mem_id == root_id:
@@ -397,7 +409,7 @@ def walk(
                 break
             node = node.parent
             if node is not None:
-                w.leave(node)
+                leave(node)
                 if node.mem_id == root_id:
                     node = None
                     break

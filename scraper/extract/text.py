@@ -15,6 +15,7 @@ __all__ = [
     "collapse",
     "decode",
     "normalize_words",
+    "squeeze",
     "words",
 ]
 
@@ -37,7 +38,12 @@ def clean(text: str) -> str:
 
 def collapse(text: str) -> str:
     """Clean ``text`` and collapse every run of whitespace to one space."""
-    return _WS.sub(" ", clean(text).replace("\xa0", " ")).strip()
+    return squeeze(clean(text))
+
+
+def squeeze(text: str) -> str:
+    """:func:`collapse` for text already cleaned."""
+    return _WS.sub(" ", text.replace("\xa0", " ")).strip()
 
 
 def words(text: str) -> list[str]:
