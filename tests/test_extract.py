@@ -368,3 +368,14 @@ def test_an_updated_stamp_dates_a_page_that_gives_nothing_else() -> None:
     )
     a = extract(page, None)
     assert a.published is not None and a.published.date().isoformat() == "2016-11-18"
+
+
+def test_the_page_picture_filed_by_day_dates_a_page_that_gives_nothing_else() -> None:
+    # hand-written: an annual report page whose only date is in its og:image path
+    page = (
+        "<html><head><meta property='og:image' "
+        "content='https://www.example.org/files/2016/05/04/report-og.png'></head>"
+        "<body><h1>Annual report</h1><p>Our year.</p></body></html>"
+    )
+    a = extract(page, "https://www.example.org/report/index.html")
+    assert a.published is not None and a.published.date().isoformat() == "2016-05-04"

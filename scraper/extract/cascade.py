@@ -311,6 +311,11 @@ def run(
     url_date = datepick.date_from_url(url, timezone, now) or datepick.date_from_url(
         _s(st.fields.get("canonical_url")) or meta.canonical, timezone, now
     )
+    if url_date is None and visible is None and not cands:
+        # uploads filed by day (/files/2016/05/04/cover.png): the page's picture was put up
+        # with the page
+        image_url = (meta.first(("og:image", "twitter:image")) or ("", ""))[1]
+        url_date = datepick.date_from_url(image_url, timezone, now)
     if url_date is not None:
         cands.append(url_date)
     after_texts = {b.text for b in after}
