@@ -96,10 +96,21 @@ _BUILDER = re.compile(r"^(?:elementor|et_pb|et-|vc_|wpb_|wp-block|fl-|brxe|kb-|u
 _NEG, _POS, _STRONG = 1, 2, 4
 
 
+# NEGATIVE or POSITIVE in one search (_STRONG_NEGATIVE's words are all NEGATIVE words): most
+# tokens match neither and need no further search
+_ANY_MARK = re.compile(
+    NEGATIVE.pattern.removesuffix(")(?:$|[-_])")
+    + "|"
+    + POSITIVE.pattern.removeprefix("(?:^|[-_])(?:").removesuffix(")(?:$|[-_])")
+    + ")(?:$|[-_])",
+    re.I,
+)
+
+
 @lru_cache(maxsize=16384)
 def _token_marks(tok: str) -> tuple[int, int]:
     """(flags, class weight) of one class/id token."""
-    if _BUILDER.match(tok):
+    if _ANY_MARK.search(tok) is None or _BUILDER.match(tok):
         return 0, 0
     flags = 0
     weight = 0
@@ -151,9 +162,15 @@ def _is_furniture(flags: int) -> bool:
     return bool(flags & _STRONG) or not flags & _POS
 
 
-def _prose(node: LexborNode) -> int:
-    """How many long paragraphs (120+ characters) ``node`` holds."""
-    return sum(1 for p in node.css("p") if len(p.text(deep=True, strip=True)) >= 120)
+def _prose(node: LexborNode, enough: int) -> bool:
+    """Whether ``node`` holds ``enough`` long paragraphs (120+ characters)."""
+    found = 0
+    for p in node.css("p"):
+        if len(p.text(deep=True, strip=True)) >= 120:
+            found += 1
+            if found >= enough:
+                return True
+    return False
 
 
 def remove_all(nodes: Iterable[LexborNode]) -> None:
@@ -217,7 +234,7 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
         text_len = len(node.text(deep=True, separator=" ", strip=True))
         if text_len > 0.5 * total and total > 500:
             continue
-        if not flags & _STRONG and _prose(node) >= 5:
+        if not flags & _STRONG and _prose(node, 5):
             continue  # a weakly named box full of prose ("read-more" rest of a story) stays
         doomed.append(node)
     remove_all(doomed)
