@@ -114,9 +114,11 @@ def is_blocked(
     low = head.lower()
     if any(hint in low for hint in _STRONG_HINTS) and _STRONG.search(head):
         return True
-    if len(html) > _WEAK_MAX or not any(hint in low for hint in _CHEAP_HINTS):
+    if len(html) > _WEAK_MAX:
         return False  # block pages are small; a long page is the real thing
     if not any(lit in low for lit in _WEAK_LITERALS) and not any(c in head for c in _CASE_TWINS):
+        return False
+    if not any(hint in low for hint in _CHEAP_HINTS):
         return False
     weak = _WEAK.findall(head)
     if not weak:
