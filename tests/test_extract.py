@@ -379,3 +379,19 @@ def test_the_page_picture_filed_by_day_dates_a_page_that_gives_nothing_else() ->
     )
     a = extract(page, "https://www.example.org/report/index.html")
     assert a.published is not None and a.published.date().isoformat() == "2016-05-04"
+
+
+def test_a_long_post_footer_sentence_is_read_from_its_start() -> None:
+    # hand-written: a WordPress "postmetadata" paragraph longer than a date line
+    para = "<p>" + "A post about industrial control systems, with commas, and details. " * 4
+    footer = (
+        "Dieser Beitrag wurde am Samstag, 3. Dezember 2011 um 12:00 Uhr veröffentlicht und "
+        "unter Allgemein, Sicherheit, Netzpolitik abgelegt. " + "Sie können die Kommentare "
+        "zu diesem Eintrag durch den RSS-Feed verfolgen und einen Kommentar schreiben. " * 3
+    )
+    page = (
+        f"<html><body><h1>Kein Cyberterrorismus</h1><div>{(para + '</p>') * 4}"
+        f"<p class='postmetadata'>{footer}</p></div></body></html>"
+    )
+    a = extract(page, None, language="de")
+    assert a.published is not None and a.published.date().isoformat() == "2011-12-03"

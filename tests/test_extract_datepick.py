@@ -134,3 +134,13 @@ def test_metadata_in_the_url_month_beats_a_date_line_outside_it() -> None:
     assert month == (2019, 10)
     assert choose([meta], line, None, url_month=month) is meta
     assert choose([meta], line, None) is line  # without the URL the date line still decides
+
+
+def test_find_visible_reads_a_labelled_date_at_the_end_of_a_long_line() -> None:
+    # hand-written: a print footer with a "Stand:" label before the date
+    line = (
+        "Quelle: Landeshauptstadt Beispielstadt - Startseite Ihr Pfad: beispielstadt.de "
+        "[Stand: 09.10.2017, 01:40 Uhr]"
+    )
+    got = find_visible([line], language="de", timezone=None, now=NOW, allow_updated=True)
+    assert got is not None and got.value.date().isoformat() == "2017-10-09"

@@ -295,8 +295,10 @@ def run(
             hinted[:30], language=page_lang, timezone=timezone, now=now, allow_updated=True
         )
         if visible is None:
-            phrased = [
-                b.text for b in all_blocks if len(b.text) <= 300 and _PUBLISHED_LINE.search(b.text)
+            phrased = [  # a long post-footer sentence: its start, where the date is
+                b.text[:300]
+                for b in all_blocks
+                if len(b.text) <= 1000 and _PUBLISHED_LINE.search(b.text[:300])
             ]
             visible = datepick.find_visible(
                 phrased[:20], language=page_lang, timezone=timezone, now=now

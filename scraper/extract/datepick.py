@@ -128,9 +128,11 @@ def find_visible(
         except Exception:
             continue
         for parsed in found:
-            if prose and text.find(parsed.matched) > _PROSE_OFFSET:
+            at = text.find(parsed.matched)
+            if prose and at > _PROSE_OFFSET and not text[:at].rstrip().endswith(":"):
                 # a date in the middle of a sentence ("am 26. September 2019 an der THM bieten
-                # wir...") is what the text talks about, not when it was published
+                # wir...") is what the text talks about, not when it was published; a labelled
+                # one ("... [Stand: 09.10.2017, 01:40 Uhr]") is a date line
                 continue
             try:
                 ok = mod.plausible(parsed.value, now=now)
