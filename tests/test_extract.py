@@ -395,3 +395,15 @@ def test_a_long_post_footer_sentence_is_read_from_its_start() -> None:
     )
     a = extract(page, None, language="de")
     assert a.published is not None and a.published.date().isoformat() == "2011-12-03"
+
+
+def test_a_last_change_label_and_its_value_in_the_next_element_date_the_page() -> None:
+    # hand-written: a news box whose only date is "Letzte Änderung:" with the value beside it
+    para = "<p>" + "A report on snow depth measured by satellite, with commas, and detail. " * 4
+    page = (
+        f"<html><body><h1>Schneehöhen</h1><div>{(para + '</p>') * 4}</div>"
+        "<div class='label_container'><label>Letzte Änderung:</label>"
+        "<div class='label_content'>14.01.2022 um 09:25</div></div></body></html>"
+    )
+    a = extract(page, None, language="de")
+    assert a.published is not None and a.published.date().isoformat() == "2022-01-14"

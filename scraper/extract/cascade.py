@@ -54,7 +54,7 @@ _SCRIPT_DATE = re.compile(
 )
 _STAND_LINE = re.compile(
     r"\b(?:stand|last\s+updated|updated|aktualisiert|last\s+modified|zuletzt\s+geändert"
-    r"|mis\s+à\s+jour|actualizado|aggiornato)\b",
+    r"|letzte\s+änderung|mis\s+à\s+jour|actualizado|aggiornato)\b",
     re.I,
 )
 _ODD_DATE_KEY = re.compile(r"publish|created|upload|(?:^|[:_.-])date|datum|fecha")
@@ -304,8 +304,15 @@ def run(
                 phrased[:20], language=page_lang, timezone=timezone, now=now
             )
         if visible is None:  # the last resort: when the page says it was last changed
-            stamped = [
-                b.text for b in all_blocks if len(b.text) <= 120 and _STAND_LINE.search(b.text)
+            stamped = [  # "Letzte Änderung:" and its value in the next element
+                b.text
+                + (
+                    " " + all_blocks[i + 1].text
+                    if b.text.endswith(":") and i + 1 < len(all_blocks)
+                    else ""
+                )
+                for i, b in enumerate(all_blocks)
+                if len(b.text) <= 120 and _STAND_LINE.search(b.text)
             ]
             visible = datepick.find_visible(
                 stamped[-5:], language=page_lang, timezone=timezone, now=now, allow_updated=True
