@@ -407,3 +407,20 @@ def test_a_last_change_label_and_its_value_in_the_next_element_date_the_page() -
     )
     a = extract(page, None, language="de")
     assert a.published is not None and a.published.date().isoformat() == "2022-01-14"
+
+
+def test_a_paragraph_long_standfirst_above_the_container_opens_the_body() -> None:
+    # hand-written: a news page whose lead sits in the header, above the article's text box
+    lead = (
+        "Schwere Schlappe für den Premierminister: Er muss eine Verlängerung beantragen, weil "
+        "das Parlament seinem Zeitplan nicht folgt und die Opposition geschlossen dagegen stimmt."
+    )
+    para = "<p>" + "Der Text des Artikels geht weiter, mit Kommas, und mit genug Wörtern. " * 4
+    page = (
+        f"<html><body><article><header><h1>Schlappe</h1><div class='article-intro'><p>{lead}</p>"
+        "</div><p class='byline'>Von Anna Beispiel</p><time datetime='2019-10-19'>19.10.2019</time>"
+        f"</header><div class='text'>{(para + '</p>') * 5}</div></article></body></html>"
+    )
+    a = extract(page, None, language="de")
+    assert a.body_text.startswith("Schwere Schlappe") and a.body_text.count("Schwere Schlappe") == 1
+    assert a.summary == lead

@@ -57,6 +57,8 @@ _STAND_LINE = re.compile(
     r"|letzte\s+änderung|mis\s+à\s+jour|actualizado|aggiornato)\b",
     re.I,
 )
+_LEAD_PARAGRAPH = 160  # a standfirst of a paragraph's length, not a one-line subtitle
+_CAPTION_HINT = re.compile(r"caption|figure|credit|photo|image|media|gallery|author|byline")
 _ODD_DATE_KEY = re.compile(r"publish|created|upload|(?:^|[:_.-])date|datum|fecha")
 # "Dieser Artikel wurde am 14. Dezember 2015 ... geschrieben", "Posted on ...": a line that
 # says it is the publication date, wherever the page put it
@@ -373,6 +375,17 @@ def run(
     # ---- body clean-up
     used_texts = {b.text for b in all_blocks if b.node_id in used}
     body_blocks = drop_dangling_tail(tidy_body(body_blocks, title, authors, used, used_texts, lead))
+    if (
+        lead is not None
+        and body_blocks
+        and ruled.body is None
+        and len(lead.text) >= _LEAD_PARAGRAPH
+        and not _CAPTION_HINT.search(lead.hints)
+    ):
+        # the standfirst above the container is the article's first paragraph
+        lead_key = letters(lead.text)
+        if lead_key and not any(lead_key[:200] in letters(b.text) for b in body_blocks[:5]):
+            body_blocks = [lead, *body_blocks]
     body_text = render_text(body_blocks)
     ld_body = _first_ld(ld, "body")
     if isinstance(ld_body, str) and ruled.body is None and misses(ld_body, body_text):
