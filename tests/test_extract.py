@@ -424,3 +424,19 @@ def test_a_paragraph_long_standfirst_above_the_container_opens_the_body() -> Non
     a = extract(page, None, language="de")
     assert a.body_text.startswith("Schwere Schlappe") and a.body_text.count("Schwere Schlappe") == 1
     assert a.summary == lead
+
+
+def test_prose_paragraphs_between_the_headline_and_the_container_open_the_body() -> None:
+    # hand-written: a podcast page whose introduction sits in its own box above the text box
+    intro = (
+        "Thema dieser Folge ist die neue Serie, die wir nach der fünften Episode besprechen, "
+        "mit allem, was uns gefallen hat, und mit allem, was uns weniger gefallen hat, wie immer."
+    )
+    para = "<p>" + "Die Besprechung geht weiter, mit Kommas, und mit genug Wörtern. " * 4
+    page = (
+        "<html><body><h1>Folge 42</h1><div class='box'><div class='episode-info'>"
+        f"<p>{intro}</p></div></div>"
+        f"<div class='entry-content'>{(para + '</p>') * 6}</div></body></html>"
+    )
+    a = extract(page, None, language="de")
+    assert a.body_text.startswith("Thema dieser Folge") and a.body_text.count("Thema dieser") == 1

@@ -386,6 +386,24 @@ def run(
         lead_key = letters(lead.text)
         if lead_key and not any(lead_key[:200] in letters(b.text) for b in body_blocks[:5]):
             body_blocks = [lead, *body_blocks]
+    if idx is not None and first_body is not None and body_blocks and ruled.body is None:
+        # paragraphs of prose between the headline and the container (a teaser box, an
+        # abstract) are the article's opening
+        have = {b.node_id for b in body_blocks}
+        opening = [
+            b
+            for b in all_blocks[idx + 1 : first_body][-12:]
+            if b.kind == "p"
+            and len(b.text) >= _LEAD_PARAGRAPH
+            and b.link_density < 0.2
+            and b.node_id not in have
+            and b.node_id not in used
+            and not _CAPTION_HINT.search(b.hints)
+        ]
+        if opening:
+            keys = {letters(b.text)[:200] for b in body_blocks[:8]}
+            opening = [b for b in opening if letters(b.text)[:200] not in keys]
+            body_blocks = [*opening, *body_blocks]
     body_text = render_text(body_blocks)
     ld_body = _first_ld(ld, "body")
     if isinstance(ld_body, str) and ruled.body is None and misses(ld_body, body_text):
