@@ -107,6 +107,16 @@ _ANY_MARK = re.compile(
 )
 
 
+# the same on a whole class/id value, tokens delimited by whitespace too: no match, no token
+# can match either
+_ANY_MARK_IN_VALUE = re.compile(
+    _ANY_MARK.pattern.replace("(?:^|[-_])", "(?:^|[-_\\s])").replace("(?:$|[-_])", "(?:$|[-_\\s])"),
+    re.I,
+)
+
+_ANY_MARK_IN_ASCII = re.compile(_ANY_MARK_IN_VALUE.pattern)  # for lower-cased ASCII values
+
+
 @lru_cache(maxsize=16384)
 def _token_marks(tok: str) -> tuple[int, int]:
     """(flags, class weight) of one class/id token."""
@@ -129,6 +139,11 @@ def _token_marks(tok: str) -> tuple[int, int]:
 def _value_marks(value: str) -> tuple[int, int]:
     """(OR of the flags, class weight) of one class/id value: pages repeat the same values
     and tokens hundreds of times, so each is judged once."""
+    if value.isascii():  # the usual case: lower-case it and search case-sensitively (faster)
+        if _ANY_MARK_IN_ASCII.search(value.lower()) is None:
+            return 0, 0
+    elif _ANY_MARK_IN_VALUE.search(value) is None:
+        return 0, 0
     flags = 0
     weight = 0
     for tok in value.split():
