@@ -96,3 +96,15 @@ def test_scattered_paragraphs_gather_an_article_split_over_small_boxes() -> None
     prune(tree)
     got = [b.text for b in scattered_paragraphs(tree, walked, 0)]
     assert got.count(para) == 4 and "Part 0" in got and "Imprint" not in got
+
+
+def test_linked_names_in_a_table_of_the_article_are_kept() -> None:
+    # hand-written: an ingredients table whose product names link to the shop
+    rows = "".join(
+        f'<tr><td>{n} g</td><td><a href="/p/{n}">Vanilla sugar brand {n}</a></td></tr>'
+        for n in range(1, 5)
+    )
+    tree = LexborHTMLParser(f'<article>{P}{P}<table class="ingredients">{rows}</table></article>')
+    walked = walk(tree.body, None)
+    texts = [b.text for b in find_body(tree, None, walked=walked).blocks]
+    assert "Vanilla sugar brand 3" in texts

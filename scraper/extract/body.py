@@ -355,7 +355,12 @@ def _drop_link_lists(blocks: list[Block]) -> list[Block]:
     for b in blocks:
         if b.list_id in nav_lists:
             continue
-        if b.kind != "img" and b.link_density > LINK_MAX and len(b.text) < 200:
+        if (
+            b.kind != "img"
+            and b.link_density > LINK_MAX
+            and len(b.text) < 200
+            and b.hints.split(" ", 1)[0] not in {"td", "th"}
+        ):
             continue
         out.append(b)
     return out
