@@ -96,6 +96,18 @@ def _visible_length(page: str) -> int:
     return len(" ".join(_TAG.sub(" ", _SCRIPT.sub(" ", page)).split()))
 
 
+# _STRONG is all lower case: without a character that re.I equates with an ASCII letter (which
+# includes the one whose lower case is longer, İ), searching the lower-cased page case-sensitively
+# finds the same (and several times faster on a long page)
+_STRONG_LOWER = re.compile(_STRONG.pattern)
+
+
+def _strong(head: str, low: str) -> bool:
+    if any(c in head for c in _CASE_TWINS):
+        return _STRONG.search(head) is not None
+    return _STRONG_LOWER.search(low) is not None
+
+
 def is_blocked(
     html: str, status: int | None = None, headers: Mapping[str, str] | None = None
 ) -> bool:
@@ -112,7 +124,7 @@ def is_blocked(
         return False
     head = html[:_HEAD_BYTES]
     low = head.lower()
-    if any(hint in low for hint in _STRONG_HINTS) and _STRONG.search(head):
+    if any(hint in low for hint in _STRONG_HINTS) and _strong(head, low):
         return True
     if len(html) > _WEAK_MAX:
         return False  # block pages are small; a long page is the real thing
