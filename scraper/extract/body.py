@@ -115,12 +115,26 @@ def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
     return scores
 
 
-def _pick(scores: dict[int, tuple[LexborNode, float]]) -> tuple[LexborNode | None, float]:
+_Measures = dict[int, tuple[int, float]]
+
+
+def _measure(node: LexborNode, cache: _Measures) -> tuple[int, float]:
+    """Text length and link density of ``node``, computed once per node (``cache``: by id)."""
+    key = node.mem_id
+    found = cache.get(key)
+    if found is None:
+        text_len = _text_len(node)
+        found = cache[key] = (text_len, _link_density(node, text_len))
+    return found
+
+
+def _pick(
+    scores: dict[int, tuple[LexborNode, float]], measures: _Measures
+) -> tuple[LexborNode | None, float]:
     best: LexborNode | None = None
     best_score = float("-inf")
     for node, raw in scores.values():
-        text_len = len(node.text(deep=True, separator=" ", strip=True))
-        final = raw * (1.0 - _link_density(node, text_len))
+        final = raw * (1.0 - _measure(node, measures)[1])
         if final > best_score:
             best, best_score = node, final
     return best, best_score
@@ -149,10 +163,11 @@ def find_body(
     if root is not None:
         return BodyResult(walk(root, base_url), root)
     scores = score_candidates(body)
-    top, top_score = _pick(scores)
+    measures: _Measures = {}
+    top, top_score = _pick(scores, measures)
     if top is None:
         return BodyResult(walk(body, base_url), body)
-    top, top_score = _common_ancestor(top, top_score, scores)
+    top, top_score = _common_ancestor(top, top_score, scores, measures)
     top, top_score = _climb(top, top_score, scores)
     while top.tag in _NOT_CONTAINERS and top.parent is not None and top.parent.tag != "body":
         top = top.parent  # a list or a table row is part of an article, not the article
@@ -169,8 +184,7 @@ def find_body(
                 chosen.append(sib)
             elif sib.is_element_node:
                 entry = scores.get(sib.mem_id)
-                text_len = _text_len(sib)
-                ld = _link_density(sib, text_len)
+                text_len, ld = _measure(sib, measures)
                 s = entry[1] * (1.0 - ld) if entry else 0.0
                 if sib.attributes.get("class") and sib.attributes.get(
                     "class"
@@ -303,7 +317,10 @@ def _climb(
 
 
 def _common_ancestor(
-    top: LexborNode, top_score: float, scores: dict[int, tuple[LexborNode, float]]
+    top: LexborNode,
+    top_score: float,
+    scores: dict[int, tuple[LexborNode, float]],
+    measures: _Measures,
 ) -> tuple[LexborNode, float]:
     """Readability's rule: when other strong candidates share an ancestor with the winner
     (the article is split over sibling blocks), the ancestor is the article."""
@@ -311,7 +328,7 @@ def _common_ancestor(
     for node, raw in scores.values():
         if node.mem_id == top.mem_id:
             continue
-        final = raw * (1.0 - _link_density(node, _text_len(node)))
+        final = raw * (1.0 - _measure(node, measures)[1])
         if final >= top_score * 0.75:
             ranked.append((final, node))
     ranked.sort(key=lambda x: -x[0])
