@@ -131,12 +131,29 @@ def _measure(node: LexborNode, cache: _Measures) -> tuple[int, float]:
 def _pick(
     scores: dict[int, tuple[LexborNode, float]], measures: _Measures
 ) -> tuple[LexborNode | None, float]:
+    """The candidate with the best score after the link-density penalty (the first in
+    ``scores`` order on a tie).
+
+    A penalised score never exceeds its upper bound (the raw score, or 0 for a negative one), so
+    candidates are measured in decreasing bound order until the bound falls below the best so
+    far: the others cannot win or tie.
+    """
+    items = list(scores.values())
+    order = sorted(range(len(items)), key=lambda i: -max(items[i][1], 0.0))
+    finals: dict[int, float] = {}
+    top = float("-inf")
+    for i in order:
+        node, raw = items[i]
+        if max(raw, 0.0) < top:
+            break
+        final = finals[i] = raw * (1.0 - _measure(node, measures)[1])
+        top = max(top, final)
     best: LexborNode | None = None
     best_score = float("-inf")
-    for node, raw in scores.values():
-        final = raw * (1.0 - _measure(node, measures)[1])
+    for i in sorted(finals):
+        final = finals[i]
         if final > best_score:
-            best, best_score = node, final
+            best, best_score = items[i][0], final
     return best, best_score
 
 
@@ -325,11 +342,12 @@ def _common_ancestor(
     """Readability's rule: when other strong candidates share an ancestor with the winner
     (the article is split over sibling blocks), the ancestor is the article."""
     ranked: list[tuple[float, LexborNode]] = []
+    floor = top_score * 0.75
     for node, raw in scores.values():
-        if node.mem_id == top.mem_id:
-            continue
+        if node.mem_id == top.mem_id or max(raw, 0.0) < floor:
+            continue  # (the penalised score is at most the raw one, or 0 when that is negative)
         final = raw * (1.0 - _measure(node, measures)[1])
-        if final >= top_score * 0.75:
+        if final >= floor:
             ranked.append((final, node))
     ranked.sort(key=lambda x: -x[0])
     others = [n for _, n in ranked[:4]]
