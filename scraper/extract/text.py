@@ -21,7 +21,6 @@ __all__ = [
 
 # XML 1.0 Char production, negated: control chars, surrogates, U+FFFE/U+FFFF.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-_WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _ZERO_WIDTH = re.compile("[\u00ad\u200b\u200e\u200f\u2060\ufeff]")  # incl. soft hyphen
@@ -43,7 +42,8 @@ def collapse(text: str) -> str:
 
 def squeeze(text: str) -> str:
     """:func:`collapse` for text already cleaned."""
-    return _WS.sub(" ", text.replace("\xa0", " ")).strip()
+    # str.split() splits on exactly what ``\s`` matches (incl. U+00A0) and drops the ends
+    return " ".join(text.split())
 
 
 def words(text: str) -> list[str]:
