@@ -272,10 +272,9 @@ class _Walker:
         buf.html.append(_escape(value))  # cleaned in flush
         self.last_br = False
 
-    def enter(self, node: LexborNode) -> bool:
-        """Handle an element start; False to skip its subtree."""
-        tag = node.tag or ""
-        if tag in SKIP_TAGS or node.mem_id in self.skip:
+    def enter(self, node: LexborNode, tag: str) -> bool:
+        """Handle an element start (``tag``: its tag); False to skip its subtree."""
+        if tag in SKIP_TAGS or (self.skip and node.mem_id in self.skip):
             return False
         attrs = node.attributes
         if attrs:
@@ -350,8 +349,7 @@ class _Walker:
             self.buf.open.append((node.mem_id, keep))
         return True
 
-    def leave(self, node: LexborNode) -> None:
-        tag = node.tag or ""
+    def leave(self, node: LexborNode, tag: str) -> None:
         if self.rtl_depth and node.mem_id in self.rtl_ids:
             self.rtl_depth -= 1
         if tag in _BLOCK_TAGS:
@@ -369,12 +367,16 @@ class _Walker:
             return
         if tag == "a" and self.link_depth:
             self.link_depth -= 1
-        for i in range(len(self.buf.open) - 1, -1, -1):
-            if self.buf.open[i][0] == node.mem_id:
+        opened = self.buf.open
+        if not opened:
+            return
+        key = node.mem_id
+        for i in range(len(opened) - 1, -1, -1):
+            if opened[i][0] == key:
                 # close it (and anything opened inside it that is still open)
-                for _, t in reversed(self.buf.open[i:]):
+                for _, t in reversed(opened[i:]):
                     self.buf.html.append(f"</{t}>")
-                del self.buf.open[i:]
+                del opened[i:]
                 break
 
 
@@ -384,24 +386,25 @@ def walk(
     """The blocks under ``root`` in document order (iterative, any depth)."""
     w = _Walker(base_url, skip)
     on_text, enter, leave = w.text, w.enter, w.leave
-    root_id = root.mem_id
+    # tags of the elements entered from ``root`` (inclusive) down to the current node's parent:
+    # empty when the current node is ``root`` itself
+    tags: list[str] = []
     node: LexborNode | None = root
     while node is not None:
-        descend = False
-        if node.is_text_node:
+        tag = node.tag or ""
+        if tag == "-text":
             on_text(node.text_content or "")
-        elif node.is_element_node:
-            descend = enter(node)
-        if descend:
+        elif tag[:1].isalpha() and enter(node, tag):  # an element (not a comment)
             child = node.first_child
             if child is not None:
+                tags.append(tag)
                 node = child
                 continue
-            leave(node)
+            leave(node, tag)
         # climb until a next sibling exists
         while node is not None:
-            if node.mem_id == root_id:
-                node = None
+            if not tags:
+                node = None  # back at root
                 break
             nxt = node.next
             if nxt is not None:
@@ -409,8 +412,8 @@ def walk(
                 break
             node = node.parent
             if node is not None:
-                leave(node)
-                if node.mem_id == root_id:
+                leave(node, tags.pop())
+                if not tags:
                     node = None
                     break
     w.flush()
