@@ -220,6 +220,10 @@ def remove_all(nodes: Iterable[LexborNode]) -> None:
         node.decompose()
 
 
+def _text_len(node: LexborNode) -> int:
+    return len(node.text(deep=True, separator=" ", strip=True))
+
+
 def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
     """Remove page furniture in place (``light``: only nav/footer/aside/forms by tag).
 
@@ -232,10 +236,10 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
     total = len(body.text(deep=True, separator=" ", strip=True)) or 1
     doomed: list[LexborNode] = []
     for node in tree.css("nav, footer, aside, form, menu, dialog" if light else _DROP_TAGS):
-        if node.tag in _PROTECT_TAGS:
+        tag = node.tag
+        if tag in _PROTECT_TAGS:
             continue
-        text_len = len(node.text(deep=True, separator=" ", strip=True))
-        if node.tag in {"header", "form"} and text_len > 0.5 * total:
+        if tag in {"header", "form"} and _text_len(node) > 0.5 * total:
             continue  # ASP.NET wraps the whole page in one <form>
         doomed.append(node)
     remove_all(doomed)
@@ -246,8 +250,7 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
         flags = _marks(node)[0]
         if not _is_furniture(flags) or node.tag in _PROTECT_TAGS:
             continue
-        text_len = len(node.text(deep=True, separator=" ", strip=True))
-        if text_len > 0.5 * total and total > 500:
+        if total > 500 and _text_len(node) > 0.5 * total:
             continue
         if not flags & _STRONG and _prose(node, 5):
             continue  # a weakly named box full of prose ("read-more" rest of a story) stays
