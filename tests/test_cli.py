@@ -139,3 +139,19 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "configuration file not found" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_extract_a_blocked_url_reports_blocked(tmp_path: Path) -> None:
+    from tests.sitesrv import SiteServer
+
+    config = tmp_path / "c.toml"
+    config.write_text("[fetch]\nper_host_spacing = 0\nretries = 0\n", encoding="utf-8")
+    with SiteServer() as site:
+        result = CliRunner().invoke(
+            cli, ["--config", str(config), "extract", site.url("/cf-challenge")]
+        )
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("{"))
+    data = json.loads(line)
+    assert data["blocked"] is True and data["title"] is None
+    assert data["url"].endswith("/cf-challenge")

@@ -204,19 +204,23 @@ def _article_json(article: Article, url: str | None) -> dict[str, Any]:
     }
 
 
-async def _fetch_pages(config: Config, urls: Sequence[str]) -> list[tuple[str, str | None, str]]:
+async def _fetch_pages(
+    config: Config, urls: Sequence[str]
+) -> list[tuple[str, str | None, str | None]]:
+    """``(url, final url, text)`` per URL; text ``None`` for a blocked page (reported as such)."""
     from scraper.fetch import Fetcher
+    from scraper.models import FetchStatus
 
-    pages: list[tuple[str, str | None, str]] = []
+    pages: list[tuple[str, str | None, str | None]] = []
     async with Fetcher(config.fetch) as fetcher:
         for url in urls:
             result = await fetcher.fetch(url)
-            if not result.ok:
-                err.print(f"{url}: {result.status.value}: {result.error or ''}", highlight=False)
-                if result.status.value == "blocked":
-                    pages.append((url, url, "<title>Just a moment...</title>"))
+            if result.ok:
+                pages.append((url, result.final_url, result.text))
                 continue
-            pages.append((url, result.final_url, result.text))
+            err.print(f"{url}: {result.status.value}: {result.error or ''}", highlight=False)
+            if result.status is FetchStatus.BLOCKED:
+                pages.append((url, result.final_url, None))
     return pages
 
 
@@ -250,7 +254,7 @@ def extract_cmd(
             source = _select_sources(state.config, [source_id])[0]
         urls = [t for t in targets if t.startswith(("http://", "https://"))]
         files = [t for t in targets if t not in urls]
-        pages: list[tuple[str, str | None, str | bytes]] = []
+        pages: list[tuple[str, str | None, str | bytes | None]] = []
         for f in files:
             try:
                 pages.append((f, page_url, Path(f).read_bytes()))
@@ -259,6 +263,9 @@ def extract_cmd(
         if urls:
             pages.extend(asyncio.run(_fetch_pages(state.config, urls)))
         for _target, url, html in pages:
+            if html is None:  # the fetcher saw a challenge page: nothing to extract
+                _print_json(_article_json(Article(url=url, blocked=True), url))
+                continue
             article = extract(
                 html,
                 url,
