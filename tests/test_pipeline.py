@@ -120,8 +120,7 @@ async def test_first_run_stores_articles_and_reports_every_fault(
 ) -> None:
     a, b, c = sites
     config = _config(tmp_path, a, b, c)
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         reports = _by_id(await run_scrape(config, store, config.sources))
         ra, rb, rc = reports["a"], reports["b"], reports["c"]
         assert ra.listing_pages == 1
@@ -154,8 +153,6 @@ async def test_first_run_stores_articles_and_reports_every_fault(
         states = {s.source_id: s for s in store.source_states()}
         assert states["b"].consecutive_failures == 1 and states["b"].last_error
         assert states["a"].last_success is not None
-    finally:
-        store.close()
 
 
 async def test_second_run_is_conditional_and_announces_nothing(
@@ -163,8 +160,7 @@ async def test_second_run_is_conditional_and_announces_nothing(
 ) -> None:
     a, b, c = sites
     config = _config(tmp_path, a, b, c)
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         await run_scrape(config, store, config.sources)
         before = {x.id: x.last_changed for x in store.articles(include_duplicates=True)}
         a.clear()
@@ -179,8 +175,6 @@ async def test_second_run_is_conditional_and_announces_nothing(
         assert a.count("/cond/one") == 0
         assert a.count("/flaky?fails=5&status=500") >= 1
         assert a.count("/private/secret") == 0
-    finally:
-        store.close()
 
 
 async def test_changed_listing_lastmod_refetches_conditionally(
@@ -197,8 +191,7 @@ async def test_changed_listing_lastmod_refetches_conditionally(
     raw = config.model_dump()
     raw["sources"][0]["feeds"] = [a.url("/feed")]
     config = parse_config(raw)
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         await run_scrape(config, store, config.sources[:1])
         a.clear()
         # the feed says the item changed, but the page itself has not: a 304
@@ -223,8 +216,6 @@ async def test_changed_listing_lastmod_refetches_conditionally(
         one = [x for x in store.articles() if x.url.endswith("/cond/one")]
         assert len(one) == 1 and one[0].title and "version 3" in one[0].title
         assert one[0].last_changed == later
-    finally:
-        store.close()
 
 
 async def test_since_option_and_max_pages_reach_discovery(
@@ -232,14 +223,11 @@ async def test_since_option_and_max_pages_reach_discovery(
 ) -> None:
     a, b, c = sites
     config = _config(tmp_path, a, b, c)
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         options = RunOptions(since=datetime(2025, 1, 1, tzinfo=UTC).date(), max_pages=1)
         reports = await run_scrape(config, store, config.sources[:1], options=options)
         assert reports[0].listing_pages == 1
         assert store.count_articles("a") == 3
-    finally:
-        store.close()
 
 
 async def test_short_identical_texts_are_linked_by_content(tmp_path: Path) -> None:
@@ -253,8 +241,7 @@ async def test_short_identical_texts_are_linked_by_content(tmp_path: Path) -> No
             srv.add(path, html_page("Statement", statement))
         b.add("/list", _listing([]))
         config = _config(tmp_path, a, b, c)
-        store = Store.open(config.database_url)
-        try:
+        with Store.open(config.database_url) as store:
             await run_scrape(config, store, [config.sources[0]])
             await run_scrape(config, store, [config.sources[2]])
             stored = store.articles(include_duplicates=True)
@@ -263,8 +250,6 @@ async def test_short_identical_texts_are_linked_by_content(tmp_path: Path) -> No
             copy = next(x for x in stored if x.source_id == "c")
             assert first.simhash is None  # too short for a fingerprint
             assert copy.duplicate_of == first.id
-        finally:
-            store.close()
 
 
 async def test_short_republished_text_in_other_chrome_is_linked_by_minhash(
@@ -296,8 +281,7 @@ async def test_short_republished_text_in_other_chrome_is_linked_by_minhash(
         )
         b.add("/list", _listing([]))
         config = _config(tmp_path, a, b, c)
-        store = Store.open(config.database_url)
-        try:
+        with Store.open(config.database_url) as store:
             await run_scrape(config, store, [config.sources[0]])
             assert len(store.minhashes()) == 1  # the first copy's signature is stored
             reports = await run_scrape(config, store, [config.sources[2]])
@@ -314,8 +298,6 @@ async def test_short_republished_text_in_other_chrome_is_linked_by_minhash(
             assert copy.duplicate_of == first.id
             assert [x.id for x in store.articles()] == [first.id]
             assert [i for i, _ in store.minhashes()] == [first.id]
-        finally:
-            store.close()
 
 
 async def test_trailing_slash_rule_makes_one_article_of_two_urls(tmp_path: Path) -> None:
@@ -328,12 +310,9 @@ async def test_trailing_slash_rule_makes_one_article_of_two_urls(tmp_path: Path)
         raw = config.model_dump()
         raw["sources"][0]["trailing_slash"] = "strip"
         config = parse_config(raw)
-        store = Store.open(config.database_url)
-        try:
+        with Store.open(config.database_url) as store:
             (report,) = await run_scrape(config, store, config.sources[:1])
             stored = store.articles(include_duplicates=True)
             assert len(stored) == 1
             assert stored[0].canonical_url.endswith("/analysis/talks")
             assert report.new == 1 and report.unchanged == 1
-        finally:
-            store.close()
