@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from feeds.sanitize import sanitize_html
 from scraper import dedup
@@ -129,24 +129,23 @@ class _Tally:
             if n
             else FillRates()
         )
+        counts: dict[str, Any] = {name: getattr(self, name) for name in _COUNTS}
         return SourceReport(
             source_id=source_id,
             started=started,
             finished=finished,
-            listing_pages=self.listing_pages,
-            links_found=self.links_found,
-            fetched=self.fetched,
-            new=self.new,
-            updated=self.updated,
-            unchanged=self.unchanged,
-            not_modified=self.not_modified,
-            blocked=self.blocked,
-            disallowed=self.disallowed,
-            errors=self.errors,
-            duplicates=self.duplicates,
             error_messages=tuple(self.messages),
             fill=fill,
+            **counts,
         )
+
+
+#: The SourceReport counters a _Tally keeps under the same names.
+_COUNTS = tuple(
+    f.name
+    for f in fields(SourceReport)
+    if f.type == "int" and f.name in _Tally.__dataclass_fields__
+)
 
 
 def _since(source: SourceConfig, options: RunOptions, now: datetime) -> datetime | None:
