@@ -27,7 +27,7 @@ from threading import Lock
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
-from feeds.sanitize import clean_xml_text, sanitize_html
+from feeds.sanitize import POLICY, clean_xml_text, sanitize_html
 from scraper.models import StoredArticle
 
 __all__ = [
@@ -194,6 +194,15 @@ def _sanitized(body_html: str, base_url: str) -> str:
     return SANITIZE_CACHE.get(body_html, base_url)
 
 
+def _content(article: StoredArticle, base_url: str) -> str:
+    """The entry's HTML: stored HTML sanitised under the current policy is used as it is."""
+    if not article.body_html.strip():
+        return ""
+    if article.body_policy == POLICY:
+        return article.body_html
+    return _sanitized(article.body_html, base_url)
+
+
 def _text_to_html(text: str) -> str:
     paras = [p.strip() for p in re.split(r"\n\s*\n", clean_xml_text(text)) if p.strip()]
     return "".join(f"<p>{html.escape(p)}</p>" for p in paras)
@@ -242,7 +251,7 @@ def _entry(
 ) -> EntryView:
     source_name = _line(source_names.get(article.source_id)) or article.source_id
     url = _iri(article.url.strip() or article.canonical_url)
-    content = _sanitized(article.body_html, url) if article.body_html.strip() else ""
+    content = _content(article, url)
     if not content:
         content = _text_to_html(article.body_text)
     related_url = related_title = None
@@ -327,6 +336,26 @@ def _digest(text: str) -> bytes:
 
 
 _ARTICLE_FIELDS = tuple(f.name for f in fields(StoredArticle))
+_DIGESTED_FIELDS = frozenset({"body_html", "body_text"})
+_MAPPING_FIELDS = frozenset(
+    f.name for f in fields(StoredArticle) if str(f.type).startswith("Mapping")
+)
+
+
+def _article_key(
+    article: StoredArticle, source_names: Mapping[str, str], source_links: Mapping[str, str]
+) -> bytes:
+    """A digest of every field of ``article`` (bodies by digest) and its source's name/link."""
+    values: list[object] = []
+    for name in _ARTICLE_FIELDS:
+        value: object = getattr(article, name)
+        if name in _DIGESTED_FIELDS:
+            value = _digest(str(value))
+        elif name in _MAPPING_FIELDS:
+            value = sorted(getattr(article, name).items())
+        values.append(value)
+    values.append((source_names.get(article.source_id), source_links.get(article.source_id)))
+    return _digest(repr(values))
 
 
 def feed_fingerprint(
@@ -337,13 +366,16 @@ def feed_fingerprint(
     source_links: Mapping[str, str],
     originals: Mapping[int, StoredArticle],
     salt: str,
+    memo: dict[int, bytes] | None = None,
 ) -> str:
     """A digest of everything :func:`feed_entries` and the writers read for this feed.
 
     Every field of every article (bodies by digest; new ``StoredArticle`` fields are included
     automatically), the spec, the names/links of the articles' sources, the first copies of
     near-duplicates and ``salt`` (code and library versions). Equal fingerprints give equal
-    bytes, so a build can skip rendering a feed whose fingerprint did not change.
+    bytes, so a build can skip rendering a feed whose fingerprint did not change. ``memo``
+    (article id -> digest) lets one build digest an article once for all its feeds; share it
+    only between calls with the same ``source_names`` and ``source_links``.
     """
     h = hashlib.blake2b(digest_size=20)
 
@@ -354,14 +386,12 @@ def feed_fingerprint(
     put(salt)
     put(spec)
     for a in articles:
-        for name in _ARTICLE_FIELDS:
-            value: object = getattr(a, name)
-            if name in {"body_html", "body_text"}:
-                value = _digest(str(value))
-            elif isinstance(value, Mapping):
-                value = sorted(value.items())
-            put(value)
-        put((source_names.get(a.source_id), source_links.get(a.source_id)))
+        key = memo.get(a.id) if memo is not None else None
+        if key is None:
+            key = _article_key(a, source_names, source_links)
+            if memo is not None:
+                memo[a.id] = key
+        h.update(key)
         if a.duplicate_of is not None and spec.include_duplicates:
             first = originals.get(a.duplicate_of)
             put(

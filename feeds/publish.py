@@ -124,6 +124,7 @@ def build_all(
     feeds: list[FeedFile] = []
     entry_memo: dict[int, EntryView] = {}
     item_memo: dict[str, dict[str, Any]] = {}
+    key_memo: dict[int, bytes] = {}
     limit = config.feeds.max_entries
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -139,6 +140,7 @@ def build_all(
                 source_links=links,
                 originals=found,
                 salt=salt(),
+                memo=key_memo,
             )
             record = previous.get(plan.path.as_posix())
             if record is not None and still_there(out_dir, record, rels, fingerprint):

@@ -10,16 +10,29 @@ Two jobs, both pure:
   event handlers or ``style``, only ``http``/``https``/``mailto`` URLs, every relative URL
   (``href``, ``src`` and each ``srcset`` candidate) resolved against the article URL, and
   ``rel="noopener noreferrer"`` on every link.
+
+:data:`POLICY` names the sanitiser's behaviour (allow-lists, URL rules, ``nh3`` version): the
+store records it beside HTML sanitised at ingest, and feed builds use such HTML as it is instead
+of sanitising it again, unless the policy changed since (then they sanitise it anew).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from importlib.metadata import version
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "URL_SCHEMES", "clean_xml_text", "sanitize_html"]
+__all__ = [
+    "ALLOWED_ATTRIBUTES",
+    "ALLOWED_TAGS",
+    "POLICY",
+    "URL_SCHEMES",
+    "clean_xml_text",
+    "sanitize_html",
+]
 
 # What XML 1.0 (fifth edition) refuses in character data (C0 controls but TAB/LF/CR, lone
 # surrogates, U+FFFE/U+FFFF), plus what it discourages (section 2.2) and readers mangle: DEL
@@ -64,6 +77,29 @@ _DROP_WITH_CONTENT: frozenset[str] = frozenset(
 )  # fmt: skip
 
 _WS = re.compile(r"\s+")
+_LINK_REL = "noopener noreferrer"
+# Raise when sanitize_html's own code changes what it outputs (the allow-lists and the nh3
+# version are in POLICY already).
+_REVISION = 1
+
+
+def _policy() -> str:
+    spec = repr(
+        (
+            _REVISION,
+            sorted(ALLOWED_TAGS),
+            sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()),
+            sorted(_DROP_WITH_CONTENT),
+            sorted(URL_SCHEMES),
+            _LINK_REL,
+            version("nh3"),
+        )
+    )
+    return f"nh3-{_REVISION}-" + hashlib.blake2b(spec.encode(), digest_size=8).hexdigest()
+
+
+#: The sanitiser's behaviour as a short tag (see the module doc).
+POLICY: str = _policy()
 
 
 def clean_xml_text(text: str) -> str:
@@ -129,7 +165,7 @@ def sanitize_html(html: str, base_url: str) -> str:
         # The Python callback costs a GIL round trip per attribute: only when srcset may occur.
         attribute_filter=attribute_filter if "srcset" in html.lower() else None,
         strip_comments=True,
-        link_rel="noopener noreferrer",
+        link_rel=_LINK_REL,
         url_schemes=set(URL_SCHEMES),
         url_relative=("rewrite_with_base", base) if base else "deny",
     )

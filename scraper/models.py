@@ -105,7 +105,8 @@ class Article:
     blockquote, a, em/strong, figure/img...) not yet sanitised for feeds. ``field_sources`` maps a
     field name (``title``, ``authors``, ``published``, ``updated``, ``summary``, ``body``,
     ``language``, ``canonical_url``) to a :class:`FieldOrigin` value. ``blocked`` pages carry no
-    article fields.
+    article fields. ``body_policy`` names the sanitiser policy ``body_html`` has been through
+    (``feeds.sanitize.POLICY``; the pipeline sanitises before storing), ``None`` if none.
     """
 
     url: str | None = None
@@ -122,6 +123,7 @@ class Article:
     image: str | None = None
     blocked: bool = False
     field_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    body_policy: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,8 @@ class StoredArticle:
     the identity feeds derive entry ids from. ``first_seen`` is when we first stored it (digests
     select by it); ``last_changed`` moves only when the content hash changed (Atom ``updated``).
     ``duplicate_of`` is the id of the first copy when this one is a near-duplicate.
+    ``body_policy`` is the sanitiser policy ``body_html`` was stored under (``None``: unknown,
+    sanitise before publishing).
     """
 
     id: int
@@ -154,6 +158,7 @@ class StoredArticle:
     first_seen: datetime
     last_changed: datetime
     field_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    body_policy: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 
+from feeds.sanitize import POLICY as SANITIZER_POLICY
 from feeds.sanitize import sanitize_html
 from scraper import dedup
 from scraper.config import Config, SourceConfig
@@ -327,7 +328,11 @@ class _SourceRun:
             return "blocked"
         self.tally.count_fields(article)
         # The store keeps sanitised HTML only (no scripts, handlers, relative URLs).
-        article = replace(article, body_html=sanitize_html(article.body_html, result.final_url))
+        article = replace(
+            article,
+            body_html=sanitize_html(article.body_html, result.final_url),
+            body_policy=SANITIZER_POLICY,
+        )
         canonical = dedup.canonical_url(
             article, result.final_url, trailing_slash=self.source.trailing_slash
         )

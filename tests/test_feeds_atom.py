@@ -127,6 +127,24 @@ def test_hostile_body_is_sanitised_in_the_feed() -> None:
     assert 'rel="noopener noreferrer"' in content
 
 
+def test_html_sanitised_under_the_current_policy_is_used_as_stored() -> None:
+    """The pipeline stores sanitised HTML with its policy; builds do not sanitise it again."""
+    from feeds.sanitize import POLICY
+
+    marked = '<p class="kept">Stored <a href="/rel">as is</a></p>'
+    trusted = article(1, body_html=marked)
+    trusted = replace(trusted, body_policy=POLICY)
+    older = replace(article(2, body_html=marked), body_policy="nh3-0-0000000000000000")
+    unknown = article(3, body_html=marked)
+    parsed = check_feed(render(spec(), [trusted, older, unknown]))
+    content = {e.id: e.content[0].value for e in parsed.entries}
+    assert content[entry_id(trusted.canonical_url)] == marked
+    for other in (older, unknown):  # another policy, or none: sanitised while rendering
+        got = content[entry_id(other.canonical_url)]
+        assert 'class="kept"' not in got
+        assert 'href="https://ipis.example/rel"' in got
+
+
 def test_near_duplicates_only_in_their_source_feed_with_related_link() -> None:
     arts = sample_articles()
     dup_id = entry_id(arts[3].canonical_url)

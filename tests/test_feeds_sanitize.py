@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html  # type: ignore[import-untyped]
 
-from feeds.sanitize import clean_xml_text, sanitize_html
+from feeds import sanitize
+from feeds.sanitize import POLICY, clean_xml_text, sanitize_html
 
 BASE = "https://think.example/research/2025/piece.html"
 
@@ -139,3 +145,76 @@ def test_clean_xml_text_drops_controls_surrogates_and_nonchars() -> None:
 def test_sanitize_handles_invalid_characters() -> None:
     out = sanitize_html("<p>bad\x01 \ud83d text</p>", BASE)
     assert out == "<p>bad  text</p>"
+
+
+# Feed builds use HTML sanitised at ingest as it is (see feeds.model): that is only sound if
+# sanitising what the sanitiser made changes nothing.
+_TAGS = ["p", "a", "img", "script", "svg", "em", "div", "table", "td", "source", "iframe", "b"]
+_ATTRS = ["href", "src", "srcset", "onclick", "style", "title", "alt", "class", "rel"]
+_VALUES = [
+    "/x", "x.png 1x, /y.png 2x", "javascript:alert(1)", "https://a.example/?q=1&r=2",
+    "mailto:a@b.example", " ", "&amp;&lt;", "data:,x", "#frag", "//cdn.example/i.png",
+]  # fmt: skip
+
+
+@st.composite
+def _fragments(draw: st.DrawFn) -> str:
+    parts: list[str] = []
+    for _ in range(draw(st.integers(1, 8))):
+        tag = draw(st.sampled_from(_TAGS))
+        attrs = " ".join(
+            f'{draw(st.sampled_from(_ATTRS))}="{draw(st.sampled_from(_VALUES))}"'
+            for _ in range(draw(st.integers(0, 3)))
+        )
+        text = draw(st.text(max_size=20))
+        parts.append(f"<{tag} {attrs}>{text}" + (f"</{tag}>" if draw(st.booleans()) else ""))
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_sanitising_twice_changes_nothing_on_the_vectors(vector: str) -> None:
+    once = sanitize_html(vector, BASE)
+    assert sanitize_html(once, BASE) == once
+    assert sanitize_html(once, "https://elsewhere.example/") == once  # URLs are absolute
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_fragments())
+def test_output_stays_safe_when_parsed_again(fragment: str) -> None:
+    """Mis-nested input (``<a><p><a>``) may re-parse into another shape, never a dangerous one."""
+    once = sanitize_html(fragment, BASE)
+    assert _dangerous(once) == []
+    assert _dangerous(sanitize_html(once, BASE)) == []
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+def test_sanitising_stored_bodies_twice_changes_nothing() -> None:
+    """What the pipeline stores (extracted from real pages, then sanitised) is a fixed point."""
+    from scraper.extract import extract
+
+    cases = sorted(
+        p.parent for s in ("thinktanks", "readability") for p in (CORPUS / s).glob("*/truth.json")
+    )
+    assert len(cases) > 100
+    for case in cases:
+        page = case / "page.html"
+        raw = (
+            page.read_bytes()
+            if page.exists()
+            else gzip.decompress((case / "page.html.gz").read_bytes())
+        )
+        url = json.loads((case / "truth.json").read_text(encoding="utf-8")).get("url") or BASE
+        once = sanitize_html(extract(raw, url).body_html, url)
+        assert sanitize_html(once, url) == once, case.name
+
+
+def test_policy_names_the_allow_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert POLICY.startswith("nh3-") and sanitize._policy() == POLICY
+    monkeypatch.setattr(sanitize, "ALLOWED_TAGS", sanitize.ALLOWED_TAGS | {"iframe"})
+    assert sanitize._policy() != POLICY
+    monkeypatch.undo()
+    monkeypatch.setattr(sanitize, "_REVISION", sanitize._REVISION + 1)
+    assert sanitize._policy() != POLICY

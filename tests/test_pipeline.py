@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from feeds.sanitize import POLICY as SANITIZER_POLICY
 from scraper.config import Config, parse_config
 from scraper.models import SourceReport
 from scraper.pipeline import RunOptions, run_scrape
@@ -149,6 +150,7 @@ async def test_first_run_stores_articles_and_reports_every_fault(
         # the stored HTML is sanitised: no handlers, absolute URLs
         assert "onerror" not in talks.body_html
         assert f'src="{a.url("/chart.png")}"' in talks.body_html
+        assert talks.body_policy == SANITIZER_POLICY  # so feed builds use it as it is
         assert len(store.articles()) == 3  # a:3 + c:1, the later copy left out by default
         states = {s.source_id: s for s in store.source_states()}
         assert states["b"].consecutive_failures == 1 and states["b"].last_error

@@ -5,6 +5,7 @@ Every test runs on SQLite (a file in tmp_path) and PostgreSQL (a fresh schema) v
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -53,6 +54,7 @@ def test_new_article_round_trips_every_field(store: Store, make_article: Article
     assert got.last_changed == NOW
     assert got.first_seen.tzinfo is not None
     assert dict(got.field_sources) == {"title": "rules", "published": "meta"}
+    assert got.body_policy is None  # not sanitised by anyone
     assert store.count_articles() == 1
     assert store.count_articles("ipis") == 1
     assert store.count_articles("other") == 0
@@ -371,3 +373,18 @@ def test_minhashes_of_first_copies_round_trip(store: Store, make_article: Articl
         "ipis", edited, replace(upd, content_hash="v1:x"), url="u1", tags=[], now=NOW
     )
     assert store.minhashes() == []
+
+
+def test_body_policy_is_stored_and_follows_the_content(
+    store: Store, make_article: ArticleFactory
+) -> None:
+    art, dec = make_article(1)
+    aid = store.save_article(
+        "ipis", dataclasses.replace(art, body_policy="nh3-1-abc"), dec, url="u", tags=[], now=NOW
+    )
+    got = store.article(aid)
+    assert got is not None and got.body_policy == "nh3-1-abc"
+    edited, upd = make_article(1, body="A new version", action=SaveAction.UPDATED, article_id=aid)
+    store.save_article("ipis", edited, upd, url="u", tags=[], now=NOW)  # unsanitised now
+    got = store.article(aid)
+    assert got is not None and got.body_policy is None

@@ -50,7 +50,8 @@ def test_upgrade_from_previous_version_keeps_data(
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("articles")}
         columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
     assert "ix_articles_content_hash" in indexes  # migration 4
-    assert "minhash" not in columns  # added by the latest migration
+    assert "minhash" in columns  # migration 5
+    assert "body_policy" not in columns  # added by the latest migration
     old.close()
 
     new = Store.open(db_url)
@@ -60,10 +61,10 @@ def test_upgrade_from_previous_version_keeps_data(
             indexes = {i["name"] for i in sa.inspect(conn).get_indexes("articles")}
             columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
         assert "ix_articles_content_hash" in indexes
-        assert "minhash" in columns
-        assert new.minhashes() == []  # rows from before keep no signature
+        assert "body_policy" in columns
         got = new.article(aid)
         assert got is not None and got.tags == ("iran",) and got.first_seen == NOW
+        assert got.body_policy is None  # rows from before: sanitised again when published
         assert [s.source_id for s in new.source_states()] == ["ipis"]
         row = new.ledger_ensure("a@example.org", "2025-W28", "<m>", 1, NOW)
         assert new.ledger_claim(row.id, NOW)

@@ -75,6 +75,7 @@ def _content_values(
         "simhash": simhash_to_db(decision.simhash),
         "minhash": decision.minhash,
         "field_sources": dict(article.field_sources),
+        "body_policy": article.body_policy,
     }
 
 
@@ -104,6 +105,9 @@ def _set_tags(db: Database, conn: Connection, article_id: int, tags: Sequence[st
         conn.execute(db.insert(article_tags).on_conflict_do_nothing(), new)
 
 
+_LATER_COLUMNS = frozenset({"minhash", "body_policy"})
+
+
 def _insert_new(
     db: Database,
     conn: Connection,
@@ -112,8 +116,8 @@ def _insert_new(
     now: datetime,
 ) -> int | None:
     """Insert a new row; ``None`` when the canonical URL exists already (race or re-save)."""
-    if values.get("minhash") is None:  # NULL anyway: leave the column out of the INSERT
-        values = {k: v for k, v in values.items() if k != "minhash"}
+    # NULL anyway: leave the later columns out of the INSERT when they have nothing
+    values = {k: v for k, v in values.items() if k not in _LATER_COLUMNS or v is not None}
     stmt = (
         db.insert(articles)
         .values(
@@ -313,6 +317,7 @@ def _stored(row: RowMapping, tags: Mapping[int, tuple[str, ...]]) -> StoredArtic
         first_seen=row["first_seen"],
         last_changed=row["last_changed"],
         field_sources=MappingProxyType(dict(fs)),
+        body_policy=row["body_policy"],
     )
 
 

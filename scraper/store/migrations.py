@@ -89,7 +89,7 @@ def _add_column(conn: Connection, table: Table, name: str) -> None:
 #: Indexes schema.py declares on v1 tables that later migrations added.
 _LATER_INDEXES = ("ix_articles_content_hash",)
 #: Nullable columns schema.py declares on ``articles`` that later migrations added.
-_LATER_ARTICLE_COLUMNS = ("minhash",)
+_LATER_ARTICLE_COLUMNS = ("minhash", "body_policy")
 
 
 def _drop_column(conn: Connection, table: Table, name: str) -> None:
@@ -134,12 +134,19 @@ def _v5_minhash(conn: Connection) -> None:
     _add_column(conn, schema.articles, "minhash")
 
 
+def _v6_body_policy(conn: Connection) -> None:
+    _add_column(conn, schema.articles, "body_policy")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest: sources, articles, tags, fetch state, runs", _v1_ingest),
     Migration(2, "service: source schedule, flags, last report; locks", _v2_service),
     Migration(3, "digest: delivery ledger, subscribers", _v3_digest),
     Migration(4, "dedup: index on articles.content_hash", _v4_content_hash_index),
     Migration(5, "dedup: articles.minhash (short texts' MinHash signature)", _v5_minhash),
+    Migration(
+        6, "feeds: articles.body_policy (sanitiser policy of the stored HTML)", _v6_body_policy
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

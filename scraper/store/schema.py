@@ -103,6 +103,7 @@ articles = Table(
     Column("last_changed", UTCDateTime, nullable=False),
     Column("change_count", Integer, nullable=False, default=0),
     Column("minhash", LargeBinary, nullable=True),  # short texts' MinHash signature (v5)
+    Column("body_policy", Text, nullable=True),  # sanitiser policy of body_html (v6)
     Index("ix_articles_source_id_first_seen", "source_id", "first_seen"),
     Index("ix_articles_published_utc", "published_utc"),
     Index("ix_articles_simhash", "simhash"),
