@@ -149,7 +149,13 @@ def _origin(url: str) -> str | None:
 
 def _line(text: str | None) -> str:
     """One line of XML-clean text (whitespace collapsed)."""
-    return _WS.sub(" ", clean_xml_text(text or "")).strip()
+    if not text:
+        return ""
+    if text.isprintable() and "  " not in text:
+        # no controls, surrogates, non-characters or whitespace but single spaces: already one
+        # clean line (the common case, spared two regex passes)
+        return text.strip()
+    return _WS.sub(" ", clean_xml_text(text)).strip()
 
 
 class _SanitizeCache:

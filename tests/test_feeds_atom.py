@@ -306,3 +306,11 @@ def test_arbitrary_text_always_gives_a_valid_feed(
     expected_author = " ".join(clean_xml_text(author).split()) or "IPIS"
     assert root.findtext("a:entry/a:author/a:name", namespaces=ns) == expected_author
     json.loads(render_json_feed(spec(), [a], source_names=NAMES, now=NOW))
+
+
+@settings(max_examples=500)
+@given(st.text())
+def test_one_line_text_fast_path_equals_the_regex_path(text: str) -> None:
+    from feeds.model import _WS, _line
+
+    assert _line(text) == _WS.sub(" ", clean_xml_text(text)).strip()
