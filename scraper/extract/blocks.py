@@ -9,12 +9,13 @@ element and ancestors, which the byline, date and boilerplate rules read.
 from __future__ import annotations
 
 import html as htmllib
+import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from urllib.parse import urljoin
+from typing import Any
 
 from selectolax.lexbor import LexborNode
 
+from scraper.extract.links import Resolver
 from scraper.extract.text import clean, collapse, squeeze
 
 __all__ = ["SKIP_TAGS", "Block", "walk"]
@@ -96,21 +97,70 @@ _INLINE_KEEP = {"a": "a", "em": "em", "i": "em", "strong": "strong", "b": "stron
 _INLINE_KEEP |= {"sub": "sub", "sup": "sup", "q": "q", "cite": "cite"}
 
 
-@dataclass(slots=True)
+# An element the walk entered, as a list (cheaper to make than an object, and made for every
+# element): [tag, attributes, parent's entry (None above the root's 3 ancestors), its share of
+# the hints (filled in when first needed), the hints of a block from it (likewise), dir=rtl]
+_Entry = list[Any]
+
+
+@dataclass(slots=True, init=False)
 class Block:
-    """One paragraph-like unit of visible text."""
+    """One paragraph-like unit of visible text.
+
+    ``hints`` holds the lower-cased tag/class/id/itemprop/rel/role/data-testid of the element
+    and its 3 ancestors; a walked block puts them together when they are first read (most
+    blocks are never asked).
+    """
 
     kind: str  # "p", "h1".."h6", "li", "pre", "img"
     text: str
     html: str
-    hints: str = ""  # lower-cased tag/class/id/itemprop of the element and 3 ancestors
-    link_chars: int = 0
-    list_id: int | None = None
-    ordered: bool = False
-    quote: bool = False
-    node_id: int = 0
-    rtl: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    link_chars: int
+    list_id: int | None
+    ordered: bool
+    quote: bool
+    node_id: int
+    rtl: bool
+    extra: dict[str, str]
+    _hints: str | None = field(repr=False, compare=False)
+    _element: _Entry | None = field(repr=False, compare=False)
+
+    def __init__(
+        self,
+        kind: str,
+        text: str,
+        html: str,
+        hints: str = "",
+        link_chars: int = 0,
+        list_id: int | None = None,
+        ordered: bool = False,
+        quote: bool = False,
+        node_id: int = 0,
+        rtl: bool = False,
+        extra: dict[str, str] | None = None,
+        *,
+        element: _Entry | None = None,
+    ) -> None:
+        self.kind = kind
+        self.text = text
+        self.html = html
+        self.link_chars = link_chars
+        self.list_id = list_id
+        self.ordered = ordered
+        self.quote = quote
+        self.node_id = node_id
+        self.rtl = rtl
+        self.extra = {} if extra is None else extra
+        self._hints = hints if element is None else None
+        self._element = element
+
+    @property
+    def hints(self) -> str:
+        """Lower-cased tag and hint attributes of the element and 3 ancestors."""
+        found = self._hints
+        if found is None:
+            found = self._hints = _entry_hints(self._element)
+        return found
 
     @property
     def link_density(self) -> float:
@@ -120,10 +170,9 @@ class Block:
 _HINT_ATTRS = ("class", "id", "itemprop", "rel", "role", "data-testid")
 
 
-def _hint_part(node: LexborNode) -> str:
+def _hint_part(tag: str, attrs: dict[str, str | None]) -> str:
     """One element's share of :attr:`Block.hints` (lower-cased tag and hint attributes)."""
-    attrs = node.attributes
-    parts = [node.tag or ""]
+    parts = [tag]
     if attrs:
         for name in _HINT_ATTRS:
             v = attrs.get(name)
@@ -132,32 +181,37 @@ def _hint_part(node: LexborNode) -> str:
     return " ".join(parts).lower()
 
 
-def _hints(
-    node: LexborNode | None, depth: int = 4, parts_cache: dict[int, str] | None = None
-) -> str:
-    """Hints of ``node`` and its ``depth - 1`` ancestors (``parts_cache``: per-element parts
-    already computed during the same walk, keyed by node id)."""
-    parts: list[str] = []
-    while node is not None and depth > 0:
-        if parts_cache is None:
-            parts.append(_hint_part(node))
-        else:
-            key = node.mem_id
-            part = parts_cache.get(key)
+def _entry_hints(entry: _Entry | None) -> str:
+    """Hints of the element of ``entry`` and its 3 ancestors (cached in the entries)."""
+    if entry is None:
+        return ""
+    found: str | None = entry[4]
+    if found is None:
+        parts: list[str] = []
+        e: _Entry | None = entry
+        depth = 4
+        while e is not None and depth > 0:
+            part = e[3]
             if part is None:
-                part = parts_cache[key] = _hint_part(node)
+                part = e[3] = _hint_part(e[0], e[1])
             parts.append(part)
-        node = node.parent
-        depth -= 1
-    return " ".join(parts)
+            e = e[2]
+            depth -= 1
+        found = entry[4] = " ".join(parts)
+    return found
 
 
-@lru_cache(maxsize=4096)
-def _join(base: str, href: str) -> str | None:
-    try:
-        return urljoin(base, href)
-    except ValueError:
-        return None
+def _ancestors(node: LexborNode) -> _Entry | None:
+    """Entries of the 3 ancestors of ``node`` (the walk's root), for its blocks' hints."""
+    chain: list[LexborNode] = []
+    parent = node.parent
+    while parent is not None and len(chain) < 3:
+        chain.append(parent)
+        parent = parent.parent
+    up: _Entry | None = None
+    for anc in reversed(chain):
+        up = [anc.tag or "", anc.attributes, up, None, None, False]
+    return up
 
 
 def _escape(text: str) -> str:
@@ -171,250 +225,231 @@ def _escape(text: str) -> str:
     return text
 
 
-class _Buffer:
-    """Inline content being gathered for the next block."""
-
-    __slots__ = ("html", "link_chars", "open", "text")
-
-    def __init__(self) -> None:
-        self.text: list[str] = []
-        self.html: list[str] = []
-        self.open: list[tuple[int, str]] = []  # (node id, tag) of open inline elements
-        self.link_chars = 0
+_ESCAPED = re.compile("[&<>\"']")
 
 
-class _Walker:
-    def __init__(self, base_url: str | None, skip: frozenset[int]) -> None:
-        self.base = base_url
-        self.skip = skip
-        self.blocks: list[Block] = []
-        self.buf = _Buffer()
-        self.block_node: LexborNode | None = None
-        self.list_stack: list[tuple[int, bool]] = []
-        self.quote_depth = 0
-        self.link_depth = 0
-        self.pre_depth = 0
-        self.rtl_depth = 0
-        self.kind_stack: list[str] = []
-        self.last_br = False
-        self.p_depth = 0
-        self.rtl_ids: set[int] = set()  # elements with dir=rtl entered (left again in leave)
-        self.hint_parts: dict[int, str] = {}
-        self.hint_cache: dict[int, str] = {}
+def _quote(value: str) -> str:
+    """``html.escape(value)`` (an attribute value), without the call when nothing is escaped."""
+    return htmllib.escape(value) if _ESCAPED.search(value) else value
 
-    def hints(self, node: LexborNode | None) -> str:
-        if node is None:
-            return ""
-        key = node.mem_id
-        found = self.hint_cache.get(key)
-        if found is None:
-            found = self.hint_cache[key] = _hints(node, parts_cache=self.hint_parts)
-        return found
 
-    def _abs(self, href: str) -> str | None:
-        href = href.strip()
-        if not href or href.startswith(("javascript:", "data:", "#", "vbscript:")):
-            return None
-        if href.startswith(("https://", "http://")):
-            return href
-        if self.base:
-            return _join(self.base, href)
-        return href
-
-    def flush(self, node: LexborNode | None = None) -> None:
-        buf = self.buf
-        if not buf.text and not buf.html:
-            return  # nothing gathered (link_chars and open inline tags come with these)
-        if buf.text:
-            raw = "".join(buf.text)
-            cleaned = clean(raw)  # text nodes are cleaned here, once per block
-            text = cleaned.strip() if self.pre_depth else squeeze(cleaned)
-            if text:
-                if len(cleaned) != len(raw):
-                    # rare: characters to remove; the text pieces of the HTML (never "<...")
-                    # get the same cleaning (it commutes with escaping)
-                    buf.html = [h if h.startswith("<") else clean(h) for h in buf.html]
-                for _, tag in reversed(buf.open):
-                    buf.html.append(f"</{tag}>")
-                kind = self.kind_stack[-1] if self.kind_stack else "p"
-                src = node or self.block_node
-                list_id, ordered = self.list_stack[-1] if self.list_stack else (None, False)
-                self.blocks.append(
-                    Block(
-                        kind=kind,
-                        text=text,
-                        html="".join(buf.html).strip(),
-                        hints=self.hints(src),
-                        link_chars=min(buf.link_chars, len(text)),
-                        list_id=list_id if kind == "li" else None,
-                        ordered=ordered,
-                        quote=self.quote_depth > 0,
-                        node_id=src.mem_id if src is not None else 0,
-                        rtl=self.rtl_depth > 0,
-                    )
-                )
-        self.buf = _Buffer()
-        # inline elements still open continue in the next block
-        self.buf.open = []
-
-    def text(self, value: str) -> None:
-        if not value:
-            return
-        buf = self.buf
-        if self.link_depth:
-            buf.link_chars += len(value.strip())
-        if not self.pre_depth and value.isspace():  # (same test as ``not value.strip()``)
-            if buf.text and not buf.text[-1].endswith(" "):
-                buf.text.append(" ")
-                buf.html.append(" ")
-            return
-        buf.text.append(value)
-        buf.html.append(_escape(value))  # cleaned in flush
-        self.last_br = False
-
-    def enter(self, node: LexborNode, tag: str) -> bool:
-        """Handle an element start (``tag``: its tag); False to skip its subtree."""
-        if tag in SKIP_TAGS or (self.skip and node.mem_id in self.skip):
-            return False
-        attrs = node.attributes
-        if attrs:
-            if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-                return False
-            style = attrs.get("style")
-            if style:
-                style = style.replace(" ", "").lower()
-                if "display:none" in style or "visibility:hidden" in style:
-                    return False
-            direction = attrs.get("dir")
-            if direction and direction.lower() == "rtl":
-                self.rtl_depth += 1
-                self.rtl_ids.add(node.mem_id)
-        if tag in _BLOCK_TAGS:
-            self.flush()
-            self.block_node = node
-            if tag in _HEADINGS:
-                self.kind_stack.append(tag)
-            elif tag == "li":
-                self.kind_stack.append("li")
-            elif tag == "pre":
-                self.kind_stack.append("pre")
-                self.pre_depth += 1
-            elif tag in {"p", "td", "th", "dd", "dt", "figcaption", "caption", "summary"}:
-                self.kind_stack.append("p")
-                if tag == "p":
-                    self.p_depth += 1
-            else:
-                self.kind_stack.append(self.kind_stack[-1] if self.kind_stack else "p")
-            if tag in {"ul", "ol"}:
-                self.list_stack.append((node.mem_id, tag == "ol"))
-            elif tag == "blockquote":
-                self.quote_depth += 1
-            return True
-        if tag == "br":
-            if not self.pre_depth and (self.last_br or not self.p_depth):
-                # <br><br> separates paragraphs; outside a <p>, every <br> ends a line of its own
-                self.flush()
-                self.last_br = True
-                return False
-            self.buf.text.append("\n" if self.pre_depth else " ")
-            self.buf.html.append("<br>")
-            self.last_br = True
-            return False
-        if tag == "img":
-            src = attrs.get("src") or attrs.get("data-src") or ""
-            url = self._abs(src)
-            if url:
-                self.flush()
-                alt = collapse(attrs.get("alt") or "")
-                self.blocks.append(
-                    Block(
-                        kind="img",
-                        text="",
-                        html=f'<img src="{htmllib.escape(url)}" alt="{htmllib.escape(alt)}">',
-                        hints=self.hints(node),
-                        node_id=node.mem_id,
-                        extra={"src": url, "alt": alt},
-                    )
-                )
-            return False
-        keep = _INLINE_KEEP.get(tag)
-        if keep == "a":
-            self.link_depth += 1
-            href = self._abs(attrs.get("href") or "")
-            if href:
-                self.buf.html.append(f'<a href="{htmllib.escape(href)}">')
-                self.buf.open.append((node.mem_id, "a"))
-        elif keep:
-            self.buf.html.append(f"<{keep}>")
-            self.buf.open.append((node.mem_id, keep))
-        return True
-
-    def leave(self, node: LexborNode, tag: str) -> None:
-        if self.rtl_depth and node.mem_id in self.rtl_ids:
-            self.rtl_depth -= 1
-        if tag in _BLOCK_TAGS:
-            self.flush(node)
-            if self.kind_stack:
-                self.kind_stack.pop()
-            if tag in {"ul", "ol"} and self.list_stack:
-                self.list_stack.pop()
-            elif tag == "blockquote" and self.quote_depth:
-                self.quote_depth -= 1
-            elif tag == "pre" and self.pre_depth:
-                self.pre_depth -= 1
-            elif tag == "p" and self.p_depth:
-                self.p_depth -= 1
-            return
-        if tag == "a" and self.link_depth:
-            self.link_depth -= 1
-        opened = self.buf.open
-        if not opened:
-            return
-        key = node.mem_id
-        for i in range(len(opened) - 1, -1, -1):
-            if opened[i][0] == key:
-                # close it (and anything opened inside it that is still open)
-                for _, t in reversed(opened[i:]):
-                    self.buf.html.append(f"</{t}>")
-                del opened[i:]
-                break
+_LISTS = frozenset({"ul", "ol"})
+_TEXT_KINDS = frozenset({"p", "td", "th", "dd", "dt", "figcaption", "caption", "summary"})
 
 
 def walk(
     root: LexborNode, base_url: str | None = None, skip: frozenset[int] = frozenset()
 ) -> list[Block]:
-    """The blocks under ``root`` in document order (iterative, any depth)."""
-    w = _Walker(base_url, skip)
-    on_text, enter, leave = w.text, w.enter, w.leave
-    # tags of the elements entered from ``root`` (inclusive) down to the current node's parent:
-    # empty when the current node is ``root`` itself
-    tags: list[str] = []
+    """The blocks under ``root`` in document order (iterative, any depth).
+
+    One loop over the nodes (element start, text, element end) gathers inline content into
+    a buffer that becomes a block when a block element starts or ends, at ``<br>`` lines and
+    at images. ``skip`` holds ids of elements left out with their subtrees.
+    """
+    resolve = Resolver(base_url)
+    blocks: list[Block] = []
+    # the inline content gathered for the next block
+    text_parts: list[str] = []
+    html_parts: list[str] = []
+    opened: list[tuple[_Entry, str]] = []  # inline elements open in it (entry, tag)
+    link_chars = 0
+    block_entry: _Entry | None = None  # the block element entered last
+    list_stack: list[tuple[int, bool]] = []  # (list id, ordered)
+    kind_stack: list[str] = []
+    quote_depth = link_depth = pre_depth = rtl_depth = p_depth = 0
+    last_br = False
+
+    def flush(src: _Entry | None, src_node: LexborNode | None) -> None:
+        """The gathered content as a block of ``src`` (its element ``src_node``), if any."""
+        nonlocal link_chars
+        if not text_parts and not html_parts:
+            return  # nothing gathered (link_chars and open inline tags come with these)
+        # (the loop checks this before most calls)
+        if text_parts:
+            raw = "".join(text_parts)
+            cleaned = clean(raw)  # text nodes are cleaned here, once per block
+            text = cleaned.strip() if pre_depth else squeeze(cleaned)
+            if text:
+                if len(cleaned) != len(raw):
+                    # rare: characters to remove; the text pieces of the HTML (never "<...")
+                    # get the same cleaning (it commutes with escaping)
+                    html_parts[:] = [h if h.startswith("<") else clean(h) for h in html_parts]
+                for _, tag in reversed(opened):
+                    html_parts.append(f"</{tag}>")
+                kind = kind_stack[-1] if kind_stack else "p"
+                list_id, ordered = list_stack[-1] if list_stack else (None, False)
+                blocks.append(
+                    Block(
+                        kind,
+                        text,
+                        "".join(html_parts).strip(),
+                        "",
+                        min(link_chars, len(text)),
+                        list_id if kind == "li" else None,
+                        ordered,
+                        quote_depth > 0,
+                        src_node.mem_id if src_node is not None else 0,
+                        rtl_depth > 0,
+                        element=src,
+                    )
+                )
+        text_parts.clear()
+        html_parts.clear()
+        opened.clear()  # inline elements still open continue in the next block, unmarked
+        link_chars = 0
+
+    block_node: LexborNode | None = None
+    up = _ancestors(root)  # entry of the current node's parent
+    stack: list[_Entry] = []  # entries of the elements entered, root first
+    nodes: list[LexborNode] = []  # their nodes
     node: LexborNode | None = root
     while node is not None:
+        entry: _Entry | None = None  # of an element entered and without children
         tag = node.tag or ""
         if tag == "-text":
-            on_text(node.text_content or "")
-        elif tag[:1].isalpha() and enter(node, tag):  # an element (not a comment)
-            child = node.first_child
-            if child is not None:
-                tags.append(tag)
-                node = child
-                continue
-            leave(node, tag)
-        # climb until a next sibling exists
-        while node is not None:
-            if not tags:
-                node = None  # back at root
+            value = node.text_content
+            if value:
+                if link_depth:
+                    link_chars += len(value.strip())
+                if not pre_depth and value.isspace():  # (same test as ``not value.strip()``)
+                    if text_parts and not text_parts[-1].endswith(" "):
+                        text_parts.append(" ")
+                        html_parts.append(" ")
+                else:
+                    text_parts.append(value)
+                    html_parts.append(_escape(value))  # cleaned in flush
+                    last_br = False
+        elif tag[:1].isalpha() and tag not in SKIP_TAGS:  # an element (not a comment)
+            attrs = node.attributes
+            if (attrs and _hidden(attrs)) or (
+                # (an element in ``skip`` is a <nav> or has a role attribute)
+                skip and (attrs or tag == "nav") and node.mem_id in skip
+            ):
+                pass
+            else:
+                rtl = False
+                if attrs:
+                    direction = attrs.get("dir")
+                    if direction and direction.lower() == "rtl":
+                        rtl_depth += 1
+                        rtl = True
+                entry = [tag, attrs, up, None, None, rtl]
+                if tag in _BLOCK_TAGS:
+                    if text_parts or html_parts:
+                        flush(block_entry, block_node)
+                    block_entry, block_node = entry, node
+                    if tag in _HEADINGS:
+                        kind_stack.append(tag)
+                    elif tag == "li":
+                        kind_stack.append("li")
+                    elif tag == "pre":
+                        kind_stack.append("pre")
+                        pre_depth += 1
+                    elif tag in _TEXT_KINDS:
+                        kind_stack.append("p")
+                        if tag == "p":
+                            p_depth += 1
+                    else:
+                        kind_stack.append(kind_stack[-1] if kind_stack else "p")
+                    if tag in _LISTS:
+                        list_stack.append((node.mem_id, tag == "ol"))
+                    elif tag == "blockquote":
+                        quote_depth += 1
+                elif tag == "br":
+                    entry = None  # not entered
+                    if not pre_depth and (last_br or not p_depth):
+                        # <br><br> separates paragraphs; outside a <p>, every <br> ends a line
+                        flush(block_entry, block_node)
+                    else:
+                        text_parts.append("\n" if pre_depth else " ")
+                        html_parts.append("<br>")
+                    last_br = True
+                elif tag == "img":
+                    entry = None  # not entered
+                    url = resolve(attrs.get("src") or attrs.get("data-src") or "")
+                    if url:
+                        flush(block_entry, block_node)
+                        alt = collapse(attrs.get("alt") or "")
+                        blocks.append(
+                            Block(
+                                "img",
+                                "",
+                                f'<img src="{_quote(url)}" alt="{_quote(alt)}">',
+                                node_id=node.mem_id,
+                                extra={"src": url, "alt": alt},
+                                element=[tag, attrs, up, None, None, False],
+                            )
+                        )
+                else:
+                    keep = _INLINE_KEEP.get(tag)
+                    if keep == "a":
+                        link_depth += 1
+                        href = resolve(attrs.get("href") or "") if attrs else None
+                        if href:
+                            html_parts.append(f'<a href="{_quote(href)}">')
+                            opened.append((entry, "a"))
+                    elif keep:
+                        html_parts.append(f"<{keep}>")
+                        opened.append((entry, keep))
+                if entry is not None:
+                    child = node.first_child
+                    if child is not None:
+                        stack.append(entry)
+                        nodes.append(node)
+                        up = entry
+                        node = child
+                        continue
+        # leave ``entry`` (an element without children, then each parent in turn) and move
+        # on to the next sibling
+        while True:
+            if entry is not None:
+                tag = entry[0]
+                if entry[5]:
+                    rtl_depth -= 1
+                if tag in _BLOCK_TAGS:
+                    if text_parts or html_parts:
+                        flush(entry, node)
+                    if kind_stack:
+                        kind_stack.pop()
+                    if tag in _LISTS and list_stack:
+                        list_stack.pop()
+                    elif tag == "blockquote" and quote_depth:
+                        quote_depth -= 1
+                    elif tag == "pre" and pre_depth:
+                        pre_depth -= 1
+                    elif tag == "p" and p_depth:
+                        p_depth -= 1
+                else:
+                    if tag == "a" and link_depth:
+                        link_depth -= 1
+                    if opened:
+                        for i in range(len(opened) - 1, -1, -1):
+                            if opened[i][0] is entry:
+                                # close it (and anything opened inside it that is still open)
+                                for _, t in reversed(opened[i:]):
+                                    html_parts.append(f"</{t}>")
+                                del opened[i:]
+                                break
+            if not stack:  # ``node`` is the root
+                node = None
                 break
             nxt = node.next
             if nxt is not None:
                 node = nxt
                 break
-            node = node.parent
-            if node is not None:
-                leave(node, tags.pop())
-                if not tags:
-                    node = None
-                    break
-    w.flush()
-    return w.blocks
+            entry = stack.pop()
+            node = nodes.pop()
+            up = entry[2]
+    flush(block_entry, block_node)
+    return blocks
+
+
+def _hidden(attrs: dict[str, str | None]) -> bool:
+    """Whether an element's attributes hide it (``hidden``, ``aria-hidden``, inline style)."""
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    style = attrs.get("style")
+    if not style:
+        return False
+    style = style.replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
