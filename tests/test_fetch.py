@@ -13,6 +13,7 @@ import time
 import tracemalloc
 from typing import Any
 
+import brotli  # type: ignore[import-untyped]
 import httpx
 import pytest
 
@@ -70,7 +71,7 @@ async def test_ok_page_with_identifying_headers(site: SiteServer) -> None:
     (page,) = site.hits("/page/hello")
     assert page.headers["user-agent"] == cfg.full_user_agent
     assert "+https://" in page.headers["user-agent"]
-    assert page.headers["accept-encoding"] == "gzip, deflate"
+    assert page.headers["accept-encoding"] == "gzip, deflate, br"
     assert "if-none-match" not in page.headers
     assert site.hits("/robots.txt")[0].headers["user-agent"] == cfg.full_user_agent
 
@@ -81,6 +82,27 @@ async def test_gzip_page_is_decoded(site: SiteServer) -> None:
         stats = fetcher.stats
     assert result.status is FetchStatus.OK
     assert FRENCH in result.text
+    assert stats.bytes_received < stats.bytes_decoded
+
+
+async def test_brotli_page_is_decoded_with_its_declared_charset(site: SiteServer) -> None:
+    # windows-1252 bytes, declared only by the header: undeclared, they would be guessed as
+    # windows-1250 (see test_fetch_units), so the right text proves the label was read.
+    page = f"<html><head><title>br</title></head><body><p>{FRENCH}</p></body></html>"
+    site.add(
+        "/br/page",
+        brotli.compress(page.encode("cp1252")),
+        content_type="text/html; charset=iso-8859-1",
+        headers={"Content-Encoding": "br"},
+    )
+    async with Fetcher(config()) as fetcher:
+        result = await fetcher.fetch(site.url("/br/page"))
+        stats = fetcher.stats
+    assert result.status is FetchStatus.OK
+    assert FRENCH in result.text
+    assert result.encoding == "cp1252"
+    assert result.content == page.encode("cp1252")
+    assert site.hits("/br/page")[0].headers["accept-encoding"] == "gzip, deflate, br"
     assert stats.bytes_received < stats.bytes_decoded
 
 
@@ -325,6 +347,19 @@ async def test_compression_bomb_is_stopped_at_the_cap_with_bounded_memory(
     assert peak < 8_000_000  # 200 MB once inflated
 
 
+async def test_brotli_bomb_is_stopped_at_the_cap_with_bounded_memory(site: SiteServer) -> None:
+    bomb = brotli.compress(bytes(200 << 20), quality=5)  # 200 MiB of zeros in ~300 bytes
+    site.add("/br/bomb", bomb, headers={"Content-Encoding": "br"})
+    async with Fetcher(config(max_bytes=1_000_000)) as fetcher:
+        await fetcher.fetch(site.url("/page/warm-up"))
+        result, peak = await _measure(fetcher, site.url("/br/bomb"))
+        stats = fetcher.stats
+    assert result.status is FetchStatus.ERROR
+    assert result.error == "body larger than 1000000 bytes once decoded; refused"
+    assert peak < 8_000_000  # 200 MB once decoded
+    assert stats.bytes_decoded < 2_000_000
+
+
 async def test_stacked_encoding_is_refused(site: SiteServer) -> None:
     async with Fetcher(config()) as fetcher:
         result = await fetcher.fetch(site.url("/bomb/stacked?mb=200"))
@@ -334,12 +369,25 @@ async def test_stacked_encoding_is_refused(site: SiteServer) -> None:
     assert stats.bytes_decoded < 10_000  # robots.txt only: nothing of the bomb was inflated
 
 
-async def test_unknown_encoding_is_refused(site: SiteServer) -> None:
-    site.add("/br", b"\x1b\x00\x00", headers={"Content-Encoding": "br"})
+async def test_brotli_stacked_with_gzip_is_refused(site: SiteServer) -> None:
+    packed = gzip.compress(brotli.compress(bytes(50 << 20), quality=5))
+    site.add("/br/stacked", packed, headers={"Content-Encoding": "br, gzip"})
     async with Fetcher(config()) as fetcher:
-        result = await fetcher.fetch(site.url("/br"))
+        result = await fetcher.fetch(site.url("/br/stacked"))
+        stats = fetcher.stats
     assert result.status is FetchStatus.ERROR
-    assert result.error == "unsupported content encoding 'br' (we sent gzip, deflate)"
+    assert result.error == "stacked content encodings refused (br, gzip)"
+    assert result.http_status == 200
+    assert stats.bytes_decoded < 10_000  # robots.txt only
+    assert site.count("/br/stacked") == 1  # not retried
+
+
+async def test_unknown_encoding_is_refused(site: SiteServer) -> None:
+    site.add("/zstd", b"\x28\xb5\x2f\xfd\x00\x00", headers={"Content-Encoding": "zstd"})
+    async with Fetcher(config()) as fetcher:
+        result = await fetcher.fetch(site.url("/zstd"))
+    assert result.status is FetchStatus.ERROR
+    assert result.error == "unsupported content encoding 'zstd' (we sent gzip, deflate, br)"
 
 
 async def test_corrupt_gzip_is_an_error(site: SiteServer) -> None:
@@ -353,6 +401,23 @@ async def test_corrupt_gzip_is_an_error(site: SiteServer) -> None:
     assert bad.error is not None and bad.error.startswith("corrupt gzip body")
     assert cut.status is FetchStatus.ERROR
     assert cut.error == "truncated gzip body"
+
+
+async def test_corrupt_and_truncated_brotli_are_errors(site: SiteServer) -> None:
+    packed = brotli.compress(("<p>" + FRENCH * 400 + "</p>").encode())
+    site.add("/br/cut", packed[: len(packed) // 2], headers={"Content-Encoding": "br"})
+    site.add("/br/bad", b"\xff" * 40 + packed, headers={"Content-Encoding": "br"})
+    async with Fetcher(config()) as fetcher:
+        cut = await fetcher.fetch(site.url("/br/cut"))
+        bad = await fetcher.fetch(site.url("/br/bad"))
+        after = await fetcher.fetch(site.url("/page/after"))
+    assert cut.status is FetchStatus.ERROR
+    assert cut.error == "truncated br body"
+    assert cut.http_status == 200
+    assert bad.status is FetchStatus.ERROR
+    assert bad.error == "corrupt br body (brotli: decoder failed)"
+    assert site.count("/br/bad") == 1  # a corrupt body is not retried
+    assert after.ok  # the fetcher carries on
 
 
 # -- redirects ---------------------------------------------------------------------------------
@@ -611,4 +676,4 @@ async def test_injected_client_is_left_open(site: SiteServer) -> None:
         assert not client.is_closed
         response = await client.get(site.url("/page/after"))
         assert response.status_code == 200
-    assert site.hits("/page/injected")[0].headers["accept-encoding"] == "gzip, deflate"
+    assert site.hits("/page/injected")[0].headers["accept-encoding"] == "gzip, deflate, br"

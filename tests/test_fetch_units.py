@@ -7,9 +7,12 @@ import asyncio
 import codecs
 import gzip
 import random
+import string
+import tracemalloc
 import zlib
 from datetime import UTC, datetime
 
+import brotli  # type: ignore[import-untyped]
 import httpx
 import pytest
 
@@ -36,6 +39,9 @@ from scraper.models import FetchStatus
         (" GZIP ", "gzip"),
         ("deflate", "deflate"),
         ("identity, gzip", "gzip"),
+        ("br", "br"),
+        ("BR", "br"),
+        ("br, identity", "br"),
     ],
 )
 def test_content_encoding_accepted(header: str | None, coding: str | None) -> None:
@@ -47,9 +53,11 @@ def test_content_encoding_accepted(header: str | None, coding: str | None) -> No
     [
         ("gzip, gzip", "stacked content encodings refused (gzip, gzip)"),
         ("deflate, gzip", "stacked content encodings refused (deflate, gzip)"),
-        ("br", "unsupported content encoding 'br' (we sent gzip, deflate)"),
-        ("zstd", "unsupported content encoding 'zstd' (we sent gzip, deflate)"),
-        ("compress", "unsupported content encoding 'compress' (we sent gzip, deflate)"),
+        ("br, gzip", "stacked content encodings refused (br, gzip)"),
+        ("gzip, br", "stacked content encodings refused (gzip, br)"),
+        ("br, br", "stacked content encodings refused (br, br)"),
+        ("zstd", "unsupported content encoding 'zstd' (we sent gzip, deflate, br)"),
+        ("compress", "unsupported content encoding 'compress' (we sent gzip, deflate, br)"),
     ],
 )
 def test_content_encoding_refused(header: str, message: str) -> None:
@@ -119,6 +127,70 @@ def test_truncate_mode_cuts_instead_of_failing() -> None:
     plain = BoundedDecoder(None, 10, truncate=True)
     assert plain.feed(b"0123456789abc") == b"0123456789"
     assert plain.feed(b"more") == b""
+
+
+def prose(size: int) -> bytes:
+    """``size`` bytes of word salad: compresses, but not into one brotli block."""
+    rng = random.Random(size)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 9))) for _ in range(500)]
+    return " ".join(rng.choices(words, k=size // 3)).encode()[:size]
+
+
+@pytest.mark.parametrize("step", [1, 7, 4096, 1 << 20])
+def test_brotli_decoded_in_any_chunking(step: int) -> None:
+    text = prose(400_000)  # several output blocks per call
+    data = brotli.compress(text)
+    assert feed_all(BoundedDecoder("br", 1_000_000), data, step) == text
+
+
+def test_brotli_cap_is_exact() -> None:
+    data = brotli.compress(b"a" * 5000)
+    assert len(feed_all(BoundedDecoder("br", 5000), data, 100)) == 5000
+    with pytest.raises(TooLargeError, match="larger than 4999 bytes"):
+        feed_all(BoundedDecoder("br", 4999), data, 100)
+
+
+@pytest.mark.parametrize("cap", [1000, 300_000])
+def test_brotli_bomb_output_never_exceeds_the_cap(cap: int) -> None:
+    bomb = brotli.compress(bytes(200 << 20), quality=5)  # 200 MiB of zeros in ~300 bytes
+    assert len(bomb) < 1000
+    decoder = BoundedDecoder("br", cap)
+    pieces: list[int] = []
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLargeError):
+            for i in range(0, len(bomb), 64):
+                pieces.append(len(decoder.feed(bomb[i : i + 64])))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sum(pieces) <= cap
+    assert decoder.decoded <= cap
+    assert peak < cap + 1_000_000  # output is asked for in steps, never the whole 200 MiB
+
+
+def test_brotli_truncate_mode_cuts_instead_of_failing() -> None:
+    decoder = BoundedDecoder("br", 1000, truncate=True)
+    out = feed_all(decoder, brotli.compress(b"z" * 50_000), 512)
+    assert out == b"z" * 1000
+    assert decoder.full
+
+
+def test_truncated_and_corrupt_brotli() -> None:
+    data = brotli.compress(prose(50_000))
+    with pytest.raises(FetchError, match=r"^truncated br body$"):
+        feed_all(BoundedDecoder("br", 100_000), data[: len(data) // 2], 64)
+    with pytest.raises(FetchError, match=r"^corrupt br body \(brotli: decoder failed\)$"):
+        feed_all(BoundedDecoder("br", 100_000), b"\xff" * 64 + data, 64)
+    # Bytes after the end are refused, in the same chunk (the binding) or a later one (ours).
+    with pytest.raises(FetchError, match="corrupt br body"):
+        feed_all(BoundedDecoder("br", 100_000), data + b"trailing", len(data) + 10)
+    decoder = BoundedDecoder("br", 100_000)
+    assert decoder.feed(data) == prose(50_000)
+    with pytest.raises(FetchError, match=r"^corrupt br body \(data after the end"):
+        decoder.feed(b"trailing")
+    # An empty body announced as br is nothing, as for gzip.
+    assert feed_all(BoundedDecoder("br", 100), b"", 10) == b""
 
 
 def test_gunzip_capped() -> None:

@@ -1,7 +1,7 @@
 """The polite, bounded fetcher: one URL in, one :class:`~scraper.models.FetchResult` out.
 
 Per URL, in order: robots.txt of each hop's origin (:mod:`.robots`), the politeness gate
-(:mod:`.politeness`), one GET with our User-Agent, ``Accept-Encoding: gzip, deflate`` and the
+(:mod:`.politeness`), one GET with our User-Agent, ``Accept-Encoding: gzip, deflate, br`` and the
 stored validators, inside a wall-clock deadline that covers the body too (httpx timeouts only
 bound inactivity); the raw body read through a bounded decoder (:mod:`.decode`) and decoded to
 text (:mod:`.charset`) (all of one request: :mod:`.exchange`). Redirects are followed by hand
