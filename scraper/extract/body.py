@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract.blocks import Block, walk
-from scraper.extract.boilerplate import class_weight
+from scraper.extract.classes import class_weight
 
 __all__ = ["BodyResult", "drop_dangling_tail", "find_body", "score_candidates"]
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract.blocks import Block
+from scraper.extract.classes import NEGATIVE, POSITIVE, STRONG, is_furniture, marks
 from scraper.extract.text import normalize_words
 
 __all__ = [
@@ -37,33 +37,6 @@ _DROP_TAGS = "nav, footer, aside, form, header, menu, dialog, [role=navigation],
 _DROP_TAGS += ", [role=contentinfo], [role=complementary], [role=search], [role=dialog]"
 _DROP_TAGS += ", [aria-hidden=true], [hidden], .sr-only, .visually-hidden, .screen-reader-text"
 
-# class/id words of furniture (matched against each class/id token)
-NEGATIVE = re.compile(
-    r"(?:^|[-_])(?:comments?|commentlist|respond|reply|share|sharing|sharer|social|socials"
-    r"|related|relatedposts|recommend(?:ed|ations)?|more-?stories|read-?more|readmore"
-    r"|newsletter|subscribe|subscription|signup|sign-?up|promo|promotion|advert\w*|ads?|adv"
-    r"|sponsor\w*|banner|cookies?|consent|gdpr|popup|modal|overlay|breadcrumbs?|pagination"
-    r"|pager|sidebar|widget|menu|navbar|nav|navigation|footer|masthead|skip|toolbar|tags?"
-    r"|tag-?list|taxonomy|bio|author-?bio|about-?(?:the-?)?author|author-?box|author-?info"
-    r"|disclaimer|most-?(?:popular|read|viewed)|popular|trending|outbrain|taboola|rating"
-    r"|view-?count|counter|hit-?count|print|email-?this|follow|donate|login|search"
-    r"|header|site-?header|topbar|teaser|cta|card-?list|listing|carousel|slider|more-?from"
-    r"|further-?reading|see-?also|also-?read|next-?article|prev-?article|post-?nav"
-    r"|shoutbox|feedback|survey|byline|meta|metadata|dateline|caption-?credit)(?:$|[-_])",
-    re.I,
-)
-POSITIVE = re.compile(
-    r"(?:^|[-_])(?:article|articles|content|entry|post|story|body|main|text|blog|prose"
-    r"|rich-?text|field-?body|news-?body|page-?content|single)(?:$|[-_])",
-    re.I,
-)
-_STRONG_NEGATIVE = re.compile(
-    r"(?:^|[-_])(?:comments?|commentlist|respond|share|sharing|social|related|relatedposts"
-    r"|recommend(?:ed|ations)?|newsletter|subscribe|signup|cookies?|consent|breadcrumbs?"
-    r"|author-?bio|about-?(?:the-?)?author|author-?box|outbrain|taboola|most-?popular"
-    r"|more-?stories|further-?reading|see-?also|also-?read)(?:$|[-_])",
-    re.I,
-)
 _WIDGET = re.compile(
     r"taboola|outbrain|comment|related|recommend|sidebar|footer|promo|newsletter|popular"
     r"|trending|more-?stories|read-?next|widget",
@@ -87,94 +60,6 @@ def in_widget(node: LexborNode) -> bool:
 
 
 _PROTECT_TAGS = frozenset({"html", "body", "main", "article"})
-
-
-# page builders name every box "...-widget-..." or "...-module-...": not furniture by itself
-_BUILDER = re.compile(r"^(?:elementor|et_pb|et-|vc_|wpb_|wp-block|fl-|brxe|kb-|uagb|gb-)", re.I)
-
-
-_NEG, _POS, _STRONG = 1, 2, 4
-
-
-# NEGATIVE or POSITIVE in one search (_STRONG_NEGATIVE's words are all NEGATIVE words): most
-# tokens match neither and need no further search
-_ANY_MARK = re.compile(
-    NEGATIVE.pattern.removesuffix(")(?:$|[-_])")
-    + "|"
-    + POSITIVE.pattern.removeprefix("(?:^|[-_])(?:").removesuffix(")(?:$|[-_])")
-    + ")(?:$|[-_])",
-    re.I,
-)
-
-
-# the same on a whole class/id value, tokens delimited by whitespace too: no match, no token
-# can match either
-_ANY_MARK_IN_VALUE = re.compile(
-    _ANY_MARK.pattern.replace("(?:^|[-_])", "(?:^|[-_\\s])").replace("(?:$|[-_])", "(?:$|[-_\\s])"),
-    re.I,
-)
-
-_ANY_MARK_IN_ASCII = re.compile(_ANY_MARK_IN_VALUE.pattern)  # for lower-cased ASCII values
-
-
-@lru_cache(maxsize=16384)
-def _token_marks(tok: str) -> tuple[int, int]:
-    """(flags, class weight) of one class/id token."""
-    if _ANY_MARK.search(tok) is None or _BUILDER.match(tok):
-        return 0, 0
-    flags = 0
-    weight = 0
-    if NEGATIVE.search(tok):
-        flags |= _NEG
-        weight -= 25
-    if POSITIVE.search(tok):
-        flags |= _POS
-        weight += 25
-    if _STRONG_NEGATIVE.search(tok):
-        flags |= _STRONG
-    return flags, weight
-
-
-@lru_cache(maxsize=8192)
-def _value_marks(value: str) -> tuple[int, int]:
-    """(OR of the flags, class weight) of one class/id value: pages repeat the same values
-    and tokens hundreds of times, so each is judged once."""
-    if value.isascii():  # the usual case: lower-case it and search case-sensitively (faster)
-        if _ANY_MARK_IN_ASCII.search(value.lower()) is None:
-            return 0, 0
-    elif _ANY_MARK_IN_VALUE.search(value) is None:
-        return 0, 0
-    flags = 0
-    weight = 0
-    for tok in value.split():
-        f, w = _token_marks(tok)
-        flags |= f
-        weight += w
-    return flags, weight
-
-
-def _marks(node: LexborNode) -> tuple[int, int]:
-    attrs = node.attributes
-    flags = 0
-    weight = 0
-    for name in ("class", "id"):
-        v = attrs.get(name)
-        if v:
-            f, w = _value_marks(v)
-            flags |= f
-            weight += w
-    return flags, weight
-
-
-def class_weight(node: LexborNode) -> int:
-    """Readability-style class/id weight: +25 per positive, -25 per negative word."""
-    return _marks(node)[1]
-
-
-def _is_furniture(flags: int) -> bool:
-    if not flags & _NEG:
-        return False
-    return bool(flags & _STRONG) or not flags & _POS
 
 
 def _prose(node: LexborNode, enough: int) -> bool:
@@ -247,12 +132,12 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
         return
     doomed = []
     for node in tree.css("[class], [id]"):
-        flags = _marks(node)[0]
-        if not _is_furniture(flags) or node.tag in _PROTECT_TAGS:
+        flags = marks(node)[0]
+        if not is_furniture(flags) or node.tag in _PROTECT_TAGS:
             continue
         if total > 500 and _text_len(node) > 0.5 * total:
             continue
-        if not flags & _STRONG and _prose(node, 5):
+        if not flags & STRONG and _prose(node, 5):
             continue  # a weakly named box full of prose ("read-more" rest of a story) stays
         doomed.append(node)
     remove_all(doomed)
