@@ -108,6 +108,22 @@ def _strong(head: str, low: str) -> bool:
     return _STRONG_LOWER.search(low) is not None
 
 
+# The hints and literals are ASCII. Without İ or K (Kelvin), the only characters whose lower
+# case is or holds an ASCII letter without being one, an ASCII string is in head.lower() exactly
+# when its bytes are in the UTF-8 bytes of head with ASCII letters lowered (bytes below 0x80 are
+# ASCII characters there and nothing else): those are much cheaper to make than head.lower().
+_STRONG_HINT_BYTES = tuple(h.encode("ascii") for h in _STRONG_HINTS)
+_WEAK_LITERAL_BYTES = tuple(h.encode("ascii") for h in _WEAK_LITERALS)
+_CHEAP_HINT_BYTES = tuple(h.encode("ascii") for h in _CHEAP_HINTS)
+
+
+def _has(low: str | bytes, texts: tuple[str, ...], raw: tuple[bytes, ...]) -> bool:
+    """Whether one of ``texts`` is in ``low`` (lower-cased str, or lower-cased UTF-8 bytes)."""
+    if isinstance(low, str):
+        return any(t in low for t in texts)
+    return any(r in low for r in raw)
+
+
 def is_blocked(
     html: str, status: int | None = None, headers: Mapping[str, str] | None = None
 ) -> bool:
@@ -123,14 +139,17 @@ def is_blocked(
     if not html:
         return False
     head = html[:_HEAD_BYTES]
-    low = head.lower()
-    if any(hint in low for hint in _STRONG_HINTS) and _strong(head, low):
+    twins = any(c in head for c in _CASE_TWINS)
+    low = head.lower() if twins else head.encode("utf-8", "surrogatepass").lower()
+    if _has(low, _STRONG_HINTS, _STRONG_HINT_BYTES) and _strong(
+        head, low if isinstance(low, str) else head.lower()
+    ):
         return True
     if len(html) > _WEAK_MAX:
         return False  # block pages are small; a long page is the real thing
-    if not any(lit in low for lit in _WEAK_LITERALS) and not any(c in head for c in _CASE_TWINS):
+    if not twins and not _has(low, _WEAK_LITERALS, _WEAK_LITERAL_BYTES):
         return False
-    if not any(hint in low for hint in _CHEAP_HINTS):
+    if not _has(low, _CHEAP_HINTS, _CHEAP_HINT_BYTES):
         return False
     weak = _WEAK.findall(head)
     if not weak:
