@@ -35,6 +35,16 @@ def test_header_and_status() -> None:
     assert is_blocked(weak, 503)
 
 
+def test_marker_case_and_non_ascii_text() -> None:
+    shouting = CHALLENGE.replace("Just a moment...", "JUST A MOMENT...")
+    assert is_blocked(shouting)
+    assert is_blocked("<p>Café “quoted” \u2014 ü</p>" + shouting)
+    assert is_blocked("<p>\u0130stanbul</p>" + shouting)  # İ: the case-insensitive path
+    # the Kelvin sign is a "k" only to a case-insensitive match
+    assert is_blocked(CHALLENGE.replace("<title>", "<p>\u212a</p><title>"))
+    assert not is_blocked("<title>Just a mo\u212aent</title>" + "<p>text</p>" * 10)
+
+
 def test_articles_mentioning_cloudflare_are_not_blocked() -> None:
     text = "<p>" + "Cloudflare said the Ray ID: field helps support staff. " * 200 + "</p>"
     page = f"<html><head><title>Why CDNs fail</title></head><body>{text}</body></html>"
