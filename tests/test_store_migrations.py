@@ -46,12 +46,25 @@ def test_upgrade_from_previous_version_keeps_data(
     )
     art, dec = make_article(1)
     aid = old.save_article("ipis", art, dec, url="u", tags=["iran"], now=NOW)
+    with db.write() as conn:  # a lease taken by the previous version: no holder column yet
+        conn.execute(
+            sa.insert(schema.locks).values(  # only these columns: no holder
+                name="serve",
+                owner="old-serve",
+                acquired=NOW,
+                heartbeat=NOW,
+                expires=NOW + timedelta(seconds=60),
+                ttl=60,
+            )
+        )
     with db.read() as conn:
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("articles")}
         columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
+        lock_columns = {c["name"] for c in sa.inspect(conn).get_columns("locks")}
     assert "ix_articles_content_hash" in indexes  # migration 4
     assert "minhash" in columns  # migration 5
-    assert "body_policy" not in columns  # added by the latest migration
+    assert "body_policy" in columns  # migration 6
+    assert "holder" not in lock_columns  # added by the latest migration
     old.close()
 
     new = Store.open(db_url)
@@ -62,6 +75,12 @@ def test_upgrade_from_previous_version_keeps_data(
             columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
         assert "ix_articles_content_hash" in indexes
         assert "body_policy" in columns
+        with new._db.read() as conn:
+            lock = conn.execute(sa.select(schema.locks)).one()
+        assert (lock.owner, lock.holder) == ("old-serve", None)
+        # a holder nobody described is waited for until its lease expires
+        assert new.acquire_lock("serve", "new-serve", NOW + timedelta(seconds=1), 60) is False
+        assert new.acquire_lock("serve", "new-serve", NOW + timedelta(seconds=60), 60)
         got = new.article(aid)
         assert got is not None and got.tags == ("iran",) and got.first_seen == NOW
         assert got.body_policy is None  # rows from before: sanitised again when published

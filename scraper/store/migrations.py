@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     Integer,
     MetaData,
     String,
@@ -71,6 +72,19 @@ _SOURCES_V1 = Table(
 )
 
 
+# ``locks`` as migration 2 created it (migration 7 adds holder).
+_LOCKS_V2 = Table(
+    "locks",
+    _frozen,
+    Column("name", String(128), primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("acquired", UTCDateTime, nullable=False),
+    Column("heartbeat", UTCDateTime, nullable=False),
+    Column("expires", UTCDateTime, nullable=False),
+    Column("ttl", Float, nullable=False),
+)
+
+
 def _add_column(conn: Connection, table: Table, name: str) -> None:
     """``ALTER TABLE ... ADD COLUMN`` for a nullable column as ``schema.py`` defines it."""
     column = table.c[name]
@@ -117,7 +131,7 @@ def _v1_ingest(conn: Connection) -> None:
 def _v2_service(conn: Connection) -> None:
     for name in ("next_run", "flags", "last_report"):
         _add_column(conn, schema.sources, name)
-    schema.locks.create(conn)
+    _LOCKS_V2.create(conn)
 
 
 def _v3_digest(conn: Connection) -> None:
@@ -138,6 +152,10 @@ def _v6_body_policy(conn: Connection) -> None:
     _add_column(conn, schema.articles, "body_policy")
 
 
+def _v7_lock_holder(conn: Connection) -> None:
+    _add_column(conn, schema.locks, "holder")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest: sources, articles, tags, fetch state, runs", _v1_ingest),
     Migration(2, "service: source schedule, flags, last report; locks", _v2_service),
@@ -146,6 +164,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "dedup: articles.minhash (short texts' MinHash signature)", _v5_minhash),
     Migration(
         6, "feeds: articles.body_policy (sanitiser policy of the stored HTML)", _v6_body_policy
+    ),
+    Migration(
+        7, "service: locks.holder (the holding process, to replace a dead one)", _v7_lock_holder
     ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -182,6 +182,9 @@ locks = Table(
     Column("heartbeat", UTCDateTime, nullable=False),
     Column("expires", UTCDateTime, nullable=False),
     Column("ttl", Float, nullable=False),
+    # migration 7: the holding process (host, boot id, PID, start time; see locks.Holder),
+    # so a dead holder on the same machine is replaced at once. NULL: unknown, wait for expiry.
+    Column("holder", JSONText, nullable=True),
 )
 
 # migration 3: digest delivery
