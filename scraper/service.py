@@ -12,7 +12,9 @@ digest ledger. A restart therefore loses nothing and does not hammer sites.
   ``next_run`` is set from the schedule with error backoff, then the feeds are rebuilt (in a
   thread; concurrent requests coalesce into one more build).
 * A lock in the database refuses a second ``serve`` on the same database
-  (:class:`~scraper.errors.LockedError`, exit status 1); a heartbeat renews it.
+  (:class:`~scraper.errors.LockedError`, exit status 1); a heartbeat renews it. The lock of a
+  ``serve`` that died on this machine (``kill -9``) is taken over at once on restart
+  (:mod:`scraper.store.locks`).
 * SIGTERM/SIGINT: stop taking work, give running sources ``serve.grace_seconds`` to finish,
   cancel the rest (their ``next_run`` becomes *now*: they resume after a restart), stop the HTTP
   server, release the lock, exit 0.
@@ -521,13 +523,17 @@ async def _main(config: Config, config_path: str | None, host: str, port: int) -
     owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
     try:
         now = _utcnow()
+        previous = store.lock_owner(LOCK_NAME, now)
         if not store.acquire_lock(LOCK_NAME, owner, now, LOCK_TTL):
             holder = store.lock_owner(LOCK_NAME, now) or "another process"
             event("serve.refused", logging.ERROR, reason="locked", holder=holder)
             raise LockedError(
                 f"another `scraper serve` runs on this database (lock held by {holder})",
-                hint=f"stop it first; a killed one's lock expires within {LOCK_TTL:.0f} s",
+                hint="stop it first; one that was killed on this machine is replaced at once, "
+                f"one on another machine when its lock expires (within {LOCK_TTL:.0f} s)",
             )
+        if previous is not None:  # its holder was gone (killed): taken over before expiry
+            event("lock.taken_over", logging.WARNING, previous=previous)
         try:
             sock = _listen(host, port)
             store.sync_sources(config.sources, now)

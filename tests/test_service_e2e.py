@@ -200,3 +200,23 @@ def test_second_serve_refused_and_sighup_with_a_bad_config_keeps_the_old_one(
         assert answer.status_code == 200 and answer.json()["ok"] is True
         wait_until(lambda: served.source("beta")["articles"] >= 3)
         assert served.stop() == 0
+
+
+def test_a_killed_serve_is_replaced_at_once_on_restart(site: SiteServer, tmp_path: Path) -> None:
+    alpha = ThinkTank(site, "alpha", "Alpha Institute")
+    data = tmp_path / "data"
+    config = write_config(tmp_path / "config.toml", [alpha], data=data)
+    with serving(config, cwd=tmp_path) as killed:
+        wait_until(lambda: killed.source("alpha")["articles"] >= 3)
+        assert killed.stop(signal.SIGKILL) == -signal.SIGKILL  # no chance to release the lock
+    with Store.open(f"sqlite:///{data / 'scraper.db'}") as store:
+        holder = store.lock_owner("serve", datetime.now(UTC))
+    assert holder is not None and holder.split(":")[1] == str(killed.proc.pid)  # lease still runs
+    began = time.monotonic()
+    with serving(config, cwd=tmp_path, name="restart") as again:
+        assert time.monotonic() - began < 10  # not the 60 s lease
+        health = again.health()
+        assert health["status"] in {"ok", "degraded"}
+        assert health["database"]["reachable"] and health["scheduler"]["running"]
+        assert f"event=lock.taken_over previous={holder}" in again.logs()
+        assert again.stop(signal.SIGTERM) == 0
