@@ -1,25 +1,10 @@
-"""``scraper serve``: one process, one event loop, everything on schedule.
+"""The running service (:class:`Service`): its state, and *when* things happen.
 
-uvicorn serves the Starlette app (:mod:`scraper.web`: status page, health, metrics, feeds,
-unsubscribe) and APScheduler's ``AsyncIOScheduler`` is only a timer: it wakes a dispatcher every
-few seconds, the lock heartbeat, and the digest check. *What* is due comes from the database
-(:mod:`scraper.scheduling`): each source's ``next_run``/``last_run`` and failures in a row, the
-digest ledger. A restart therefore loses nothing and does not hammer sites.
-
-* A source's run never overlaps itself; ``serve.max_concurrent_sources`` runs at once; one
-  shared :class:`~scraper.fetch.Fetcher` keeps the politeness limits global. When a run starts,
-  its ``next_run`` moves one period ahead (a crash does not rerun it in a loop); when it ends,
-  ``next_run`` is set from the schedule with error backoff, then the feeds are rebuilt (in a
-  thread; concurrent requests coalesce into one more build).
-* A lock in the database refuses a second ``serve`` on the same database
-  (:class:`~scraper.errors.LockedError`, exit status 1); a heartbeat renews it. The lock of a
-  ``serve`` that died on this machine (``kill -9``) is taken over at once on restart
-  (:mod:`scraper.store.locks`).
-* SIGTERM/SIGINT: stop taking work, give running sources ``serve.grace_seconds`` to finish,
-  cancel the rest (their ``next_run`` becomes *now*: they resume after a restart), stop the HTTP
-  server, release the lock, exit 0.
-* SIGHUP or ``POST /admin/reload`` (loopback only) reloads the configuration; an invalid file
-  (or one that changes ``database_url``) is rejected with a log line, the old one keeps running.
+One event loop: uvicorn serves the web app, APScheduler's ``AsyncIOScheduler`` is only a timer
+(dispatcher, lock heartbeat, digest), the signals are the service's own. What the jobs do is in
+:mod:`scraper.service.jobs`; here they are wired to the timer, kept from overlapping (a source's
+run never overlaps itself, ``serve.max_concurrent_sources`` at once, feeds builds coalesce), and
+stopped on shutdown within ``serve.grace_seconds``.
 """
 
 from __future__ import annotations
@@ -27,11 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
 import signal
 import socket
-import time
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,61 +23,29 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from feeds.mailer import send_due
-from feeds.period import due_period
-from feeds.publish import BuildReport, build_all
-from scraper import logs
+from feeds.publish import BuildReport
 from scraper.config import Config, SourceConfig, load_config
 from scraper.errors import ConfigError, LockedError, ScraperError
 from scraper.fetch import Fetcher
-from scraper.logs import event
+from scraper.logs import LOGGER, event
 from scraper.metrics import ServiceMetrics
-from scraper.models import SaveAction, SourceReport
-from scraper.pipeline import build_index, scrape_source
-from scraper.scheduling import (
-    digest_needed,
-    due_sources,
-    next_run_after,
-    parse_schedule,
-    schedule_for,
-    tick_seconds,
-)
-from scraper.store import SENDING_STALE_AFTER, Store
+from scraper.pipeline import build_index
+from scraper.scheduling import due_sources, schedule_for, tick_seconds
+from scraper.service import jobs
+from scraper.store import Store
 from scraper.web import create_app
 
-__all__ = ["LOCK_NAME", "LOCK_TTL", "Service", "serve"]
+__all__ = ["DIGEST_POLL", "LOCK_NAME", "LOCK_TTL", "Service"]
 
 LOCK_NAME = "serve"
 LOCK_TTL = 60.0  # seconds; the heartbeat renews it every LOCK_TTL / 4
 DIGEST_POLL = 60.0  # seconds between two looks at the digest ledger
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger(LOGGER)
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class _Progress:
-    """Pipeline progress turned into metrics (fetch outcomes, stored articles)."""
-
-    def __init__(self, metrics: ServiceMetrics) -> None:
-        self.metrics = metrics
-
-    def source_started(self, source_id: str) -> None:
-        pass
-
-    def links_found(self, source_id: str, count: int) -> None:
-        pass
-
-    def article_done(self, source_id: str, outcome: str) -> None:
-        saved = outcome in {a.value for a in SaveAction}
-        self.metrics.fetches.inc(source=source_id, status="ok" if saved else outcome)
-        if outcome in {SaveAction.NEW.value, SaveAction.UPDATED.value}:
-            self.metrics.articles.inc(source=source_id, action=outcome)
-
-    def source_finished(self, report: SourceReport) -> None:
-        pass
 
 
 class _Server(uvicorn.Server):
@@ -308,49 +258,14 @@ class Service:
             self._close_idle_fetchers()
 
     async def _scrape(self, src: SourceConfig, fetcher: Fetcher) -> None:
-        config = self.config
-        schedule = schedule_for(src, config)
-        started = self.clock()
-        self.store.set_next_run(src.id, schedule.next_after(started))  # a crash: no rerun loop
-        event("run.started", source=src.id, schedule=schedule.text)
-        began = time.monotonic()
-        try:
-            report = await scrape_source(
-                src,
-                store=self.store,
-                fetcher=fetcher,
-                index=self._index,
-                progress=_Progress(self.metrics),
-                clock=self.clock,
-            )
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                self.store.set_next_run(src.id, self.clock())  # resume right after a restart
-            event("run.cancelled", logging.WARNING, source=src.id)
-            raise
-        seconds = time.monotonic() - began
-        state = self.store.source_state(src.id)
-        failures = state.consecutive_failures if state else (0 if report.ok else 1)
-        cap = config.serve.error_backoff_max_hours
-        next_run = next_run_after(schedule, report.finished, failures, cap_hours=cap)
-        self.store.set_next_run(src.id, next_run)
-        self.metrics.runs.inc(source=src.id, result="success" if report.ok else "failure")
-        self.metrics.run_seconds.observe(seconds, source=src.id)
-        event(
-            "run.finished",
-            logging.INFO if report.ok else logging.WARNING,
-            source=src.id,
-            ok=report.ok,
-            links=report.links_found,
-            fetched=report.fetched,
-            new=report.new,
-            updated=report.updated,
-            errors=report.errors,
-            blocked=report.blocked,
-            seconds=round(seconds, 3),
-            failures=failures,
-            next_run=next_run,
-            first_error=report.error_messages[0] if report.error_messages else None,
+        await jobs.scrape(
+            src,
+            config=self.config,
+            store=self.store,
+            fetcher=fetcher,
+            index=self._index,
+            metrics=self.metrics,
+            clock=self.clock,
         )
         self.request_feeds()
 
@@ -371,27 +286,9 @@ class Service:
     async def _build_feeds(self) -> None:
         while self._feeds_dirty:
             self._feeds_dirty = False
-            config = self.config
-            began = time.monotonic()
-            try:
-                report = await asyncio.to_thread(build_all, self.store, config, now=self.clock())
-            except ScraperError as e:
-                self.metrics.feed_builds.inc(result="error")
-                event("feeds.failed", logging.ERROR, error=e.one_line())
-                continue
-            except Exception as e:
-                self.metrics.feed_builds.inc(result="error")
-                event("feeds.failed", logging.ERROR, error=f"{type(e).__name__}: {e}")
-                continue
-            self.last_build = report
-            self.metrics.feed_builds.inc(result="ok")
-            event(
-                "feeds.built",
-                feeds=len(report.feeds),
-                written=len(report.written),
-                removed=len(report.removed),
-                seconds=round(time.monotonic() - began, 3),
-            )
+            report = await jobs.build_feeds(self.store, self.config, self.metrics, self.clock())
+            if report is not None:
+                self.last_build = report
 
     # -- digest --------------------------------------------------------------------------
     async def _wake_digest(self) -> None:
@@ -399,44 +296,10 @@ class Service:
             return
         self._digest_task = asyncio.create_task(self._digest())
 
-    def _digest_wanted(self, now: datetime) -> bool:
-        config = self.config
-        if not config.digest.enabled or not config.subscribers:
-            return False
-        due = due_period(now, config.digest)
-        return digest_needed(
-            due_period=due,
-            subscribers=[s.email for s in config.subscribers],
-            unsubscribed=self.store.unsubscribed(),
-            due_rows=self.store.ledger_rows(period=due),
-            open_rows=self.store.ledger_rows(states=["pending", "sending"]),
-            now=now,
-            stale_after=SENDING_STALE_AFTER,
-        )
-
     async def _digest(self) -> None:
         now = self.clock()
-        try:
-            if not self._digest_wanted(now):
-                return
-            event("digest.started", period=due_period(now, self.config.digest))
-            results = await send_due(self.store, self.config, now=now)
-        except ScraperError as e:
-            event("digest.failed", logging.ERROR, error=e.one_line())
-            return
-        except Exception as e:
-            event("digest.failed", logging.ERROR, error=f"{type(e).__name__}: {e}")
-            return
-        self.last_digest = now
-        sent = sum(1 for r in results if r.sent_now)
-        self.metrics.digests_sent.inc(sent)
-        for r in results:
-            self.metrics.deliveries.inc(state=r.state)
-            if r.error and r.state in {"pending", "failed"}:
-                event("digest.delivery", logging.WARNING, period=r.period, state=r.state,
-                      error=r.error)  # fmt: skip
-        states = sorted({r.state for r in results})
-        event("digest.finished", sent=sent, deliveries=len(results), states=states)
+        if await jobs.send_digest(self.config, self.store, self.metrics, now):
+            self.last_digest = now
 
     # -- configuration reload ------------------------------------------------------------
     async def reload(self, origin: str) -> tuple[bool, str]:
@@ -444,7 +307,7 @@ class Service:
         async with self._reload_lock:
             try:
                 new = await asyncio.to_thread(load_config, self.config_path)
-                self._check_reloadable(new)
+                jobs.check_reloadable(new, self.config)
             except ConfigError as e:
                 self.metrics.reloads.inc(result="rejected")
                 event("config.rejected", logging.ERROR, origin=origin, error=str(e),
@@ -454,15 +317,6 @@ class Service:
             self.metrics.reloads.inc(result="applied")
             event("config.reloaded", origin=origin, sources=len(new.sources), notes=notes)
             return True, "configuration reloaded" + (f" ({'; '.join(notes)})" if notes else "")
-
-    def _check_reloadable(self, new: Config) -> None:
-        if new.database_url != self.config.database_url:
-            raise ConfigError(
-                "database_url cannot change while the service runs",
-                hint="restart `scraper serve` to move to another database",
-            )
-        for src in new.sources:
-            parse_schedule(src.schedule or new.serve.default_schedule)
 
     def _apply(self, new: Config) -> list[str]:
         old, self.config = self.config, new
@@ -499,69 +353,3 @@ class Service:
     def _dispatch_soon(self) -> None:
         with contextlib.suppress(Exception):
             self._scheduler.modify_job("dispatch", next_run_time=self.clock())
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError as e:
-        sock.close()
-        raise ScraperError(
-            f"cannot listen on {host}:{port}: {e.strerror or e}",
-            hint="choose another --port or stop the program using it",
-        ) from e
-    sock.setblocking(False)
-    return sock
-
-
-async def _main(config: Config, config_path: str | None, host: str, port: int) -> int:
-    store = await asyncio.to_thread(Store.open, config.database_url)
-    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-    try:
-        now = _utcnow()
-        previous = store.lock_owner(LOCK_NAME, now)
-        if not store.acquire_lock(LOCK_NAME, owner, now, LOCK_TTL):
-            holder = store.lock_owner(LOCK_NAME, now) or "another process"
-            event("serve.refused", logging.ERROR, reason="locked", holder=holder)
-            raise LockedError(
-                f"another `scraper serve` runs on this database (lock held by {holder})",
-                hint="stop it first; one that was killed on this machine is replaced at once, "
-                f"one on another machine when its lock expires (within {LOCK_TTL:.0f} s)",
-            )
-        if previous is not None:  # its holder was gone (killed): taken over before expiry
-            event("lock.taken_over", logging.WARNING, previous=previous)
-        try:
-            sock = _listen(host, port)
-            store.sync_sources(config.sources, now)
-            service = Service(config, store, config_path=config_path, owner=owner)
-            with sock:
-                return await service.run(sock)
-        finally:
-            with contextlib.suppress(Exception):
-                store.release_lock(LOCK_NAME, owner)
-            event("lock.released", logging.DEBUG)
-    finally:
-        store.close()
-
-
-def serve(
-    config_path: str | None,
-    *,
-    host: str | None = None,
-    port: int | None = None,
-    verbose: bool = False,
-) -> int:
-    """Run the service until SIGTERM/SIGINT; return the exit status (0 after a clean stop).
-
-    Raises :class:`ConfigError` for an invalid configuration, :class:`LockedError` when another
-    ``serve`` holds the database, :class:`ScraperError` when the port cannot be bound.
-    """
-    config = load_config(config_path)
-    logs.configure(config.serve.log_format, verbose=verbose)
-    return asyncio.run(
-        _main(config, config_path, host or config.serve.host, port or config.serve.port)
-    )
