@@ -21,7 +21,8 @@ __all__ = ["BodyResult", "drop_dangling_tail", "find_body", "score_candidates"]
 
 _PARA_SELECTOR = "p, pre, td, blockquote, dd"
 _TEXT_CONTAINERS = frozenset({"div", "section", "article", "main", "span", "font", "center"})
-_COMMAS = re.compile(r"[,،、，;]")
+_CONTAINER_SELECTOR = ", ".join(sorted(_TEXT_CONTAINERS))  # one query, in document order
+_COMMAS = ",،、，;"  # counted one by one (str.count)
 _MIN_PARA = 25
 _NOT_CONTAINERS = frozenset({"ul", "ol", "dl", "li", "tr", "tbody", "thead"})
 
@@ -34,16 +35,27 @@ class BodyResult:
     container: LexborNode | None
 
 
-def _own_text_len(node: LexborNode) -> int:
+_INLINE_TEXT = frozenset({"a", "b", "strong", "em", "i", "span", "sup", "sub", "font"})
+
+
+def _has_own_text(node: LexborNode, enough: int) -> bool:
+    """Whether ``node``'s own text (its text children and inline elements, each stripped)
+    reaches ``enough`` characters (counting stops there)."""
     total = 0
     child = node.first_child
     while child is not None:
-        if child.is_text_node:
+        tag = child.tag
+        if tag == "-text":
             total += len((child.text_content or "").strip())
-        elif child.tag in {"a", "b", "strong", "em", "i", "span", "br", "sup", "sub", "font"}:
-            total += len(child.text(deep=True, strip=True)) if child.tag != "br" else 0
+        elif tag in _INLINE_TEXT:
+            total += len(child.text(deep=True, strip=True))
+        else:
+            child = child.next
+            continue
+        if total >= enough:
+            return True
         child = child.next
-    return total
+    return False
 
 
 def _link_density(node: LexborNode, text_len: int) -> float:
@@ -79,24 +91,24 @@ def _hidden(node: LexborNode) -> bool:
 def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
     """Container scores keyed by node id (before the link-density penalty)."""
     scores: dict[int, tuple[LexborNode, float]] = {}
+    hidden: dict[int, bool] = {}  # _hidden of ancestors, by node id (they recur for each para)
     paras: list[LexborNode] = list(root.css(_PARA_SELECTOR))
-    for tag in _TEXT_CONTAINERS:
-        paras.extend(n for n in root.css(tag) if _own_text_len(n) >= _MIN_PARA)
+    paras.extend(n for n in root.css(_CONTAINER_SELECTOR) if _has_own_text(n, _MIN_PARA))
     for para in paras:
         text = para.text(deep=True, separator=" ", strip=True)
         if len(text) < _MIN_PARA:
             continue
         if para.tag == "li" and len(text) < 80:
             continue
-        points = 1.0 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
-        chain: list[LexborNode] = []
+        points = 1.0 + sum(text.count(c) for c in _COMMAS) + min(len(text) // 100, 3)
+        chain: list[tuple[int, LexborNode]] = []
         ancestor = para.parent
         while ancestor is not None and len(chain) < 5:
             if ancestor.tag in {"html", None, "-undef"}:
                 break
-            chain.append(ancestor)
+            chain.append((ancestor.mem_id, ancestor))
             ancestor = ancestor.parent
-        if _hidden(para) or any(_hidden(a) for a in chain):
+        if _hidden(para) or _any_hidden(chain, hidden):
             continue  # invisible text (a closed tab, a template) is not the article
         if para.tag in _TEXT_CONTAINERS:
             # the container itself holds text directly: it is a candidate of its own
@@ -105,14 +117,24 @@ def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
                 scores[key] = (para, _base_score(para))
             node0, s0 = scores[key]
             scores[key] = (node0, s0 + points)
-        for level, ancestor in enumerate(chain):
-            key = ancestor.mem_id
+        for level, (key, ancestor) in enumerate(chain):
             if key not in scores:
                 scores[key] = (ancestor, _base_score(ancestor))
             divider = 1 if level == 0 else 2 if level == 1 else level * 3
             node0, s0 = scores[key]
             scores[key] = (node0, s0 + points / divider)
     return scores
+
+
+def _any_hidden(chain: list[tuple[int, LexborNode]], cache: dict[int, bool]) -> bool:
+    """Whether one of ``chain`` (id, node) is hidden (``cache``: verdicts by id)."""
+    for key, node in chain:
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = _hidden(node)
+        if found:
+            return True
+    return False
 
 
 _Measures = dict[int, tuple[int, float]]
