@@ -85,6 +85,20 @@ def test_clean_and_decode() -> None:
     assert decode(b"caf\xe9") == "café"
 
 
+_UNWANTED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff\u00ad\u200b\u200e\u200f\u2060\ufeff]"
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=40), st.integers(min_value=1, max_value=400))
+def test_clean_of_a_long_text_is_the_regex_removal(piece: str, times: int) -> None:
+    text = piece * times + "padding " * 600  # long enough for the whole-page path
+    assert clean(text) == _UNWANTED.sub("", text)
+    with_surrogate = text + "\ud800x"  # (text() draws none; they take the regex path)
+    assert clean(with_surrogate) == _UNWANTED.sub("", with_surrogate)
+
+
 _TAGS = ["p", "div", "span", "a", "h1", "h2", "ul", "li", "table", "td", "script", "time"]
 _fragment = st.recursive(
     st.text(max_size=30),

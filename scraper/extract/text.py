@@ -30,9 +30,30 @@ _UNWANTED = re.compile(
 )
 
 
+# clean() of a long text (a whole page) without the regex scan: its ASCII controls are bytes of
+# their own in UTF-8 (dropped by bytes.translate), the other characters are few and sought one
+# by one, and a lone surrogate makes the encoding fail (then the regex does it all)
+_LONG = 4096
+_CONTROL_BYTES = bytes(c for c in range(0x20) if c not in b"\t\n\r") + b"\x7f"
+_NON_ASCII_UNWANTED = tuple("\u00ad\u200b\u200e\u200f\u2060\ufeff\ufffe\uffff")
+
+
 def clean(text: str) -> str:
     """``text`` without XML-invalid characters, lone surrogates and zero-width marks."""
-    return _UNWANTED.sub("", text)
+    if len(text) < _LONG:
+        return _UNWANTED.sub("", text)
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        return _UNWANTED.sub("", text)
+    kept = raw.translate(None, _CONTROL_BYTES)
+    if len(kept) != len(raw):
+        text = kept.decode("utf-8")
+    if not text.isascii():
+        for c in _NON_ASCII_UNWANTED:
+            if c in text:
+                text = text.replace(c, "")
+    return text
 
 
 def collapse(text: str) -> str:
