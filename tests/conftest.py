@@ -165,6 +165,18 @@ class ArticleFactory:
 
 
 @pytest.fixture
+def two_stores(db_url: str) -> Iterator[tuple[Store, Store]]:
+    """Two separate stores (two engines, two pools) on one database, for races."""
+    a = Store.open(db_url)
+    b = Store.open(db_url)
+    try:
+        yield a, b
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.fixture
 def make_article() -> ArticleFactory:
     """A fresh :class:`ArticleFactory` (numbers start at 1 in each test)."""
     return ArticleFactory()

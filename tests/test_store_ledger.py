@@ -7,7 +7,7 @@ database, driven by threads that start together at a barrier: exactly one side m
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -16,17 +16,6 @@ import pytest
 from scraper.errors import LockedError, StoreError
 from scraper.store import Store
 from tests.conftest import NOW
-
-
-@pytest.fixture
-def two_stores(db_url: str) -> Iterator[tuple[Store, Store]]:
-    a = Store.open(db_url)
-    b = Store.open(db_url)
-    try:
-        yield a, b
-    finally:
-        a.close()
-        b.close()
 
 
 def _race(fa: Callable[[], bool], fb: Callable[[], bool]) -> list[bool]:

@@ -207,17 +207,6 @@ def test_a_holder_elsewhere_or_unknown_waits_for_the_ttl(store: Store, where: st
     assert store.acquire_lock("serve", "here", NOW + timedelta(seconds=60), ttl=60)  # expired
 
 
-@pytest.fixture
-def two_stores(db_url: str) -> Iterator[tuple[Store, Store]]:
-    a = Store.open(db_url)
-    b = Store.open(db_url)
-    try:
-        yield a, b
-    finally:
-        a.close()
-        b.close()
-
-
 def _race(*calls: Callable[[], bool]) -> list[bool]:
     with ThreadPoolExecutor(len(calls)) as pool:
         return [f.result(timeout=30) for f in [pool.submit(c) for c in calls]]
