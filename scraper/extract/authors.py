@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract.blocks import Block
 from scraper.extract.boilerplate import in_widget, is_boilerplate_text
+from scraper.extract.query import distinct
 from scraper.extract.text import collapse, normalize_words
 
 __all__ = ["byline_authors", "clean_authors", "looks_like_name", "split_names"]
@@ -260,14 +261,50 @@ _EXPLICIT = (
 )
 
 
+# _EXPLICIT as (attribute, word, whole token?) tests on one element: `[a~="w" i]` is a token of
+# the value split at ASCII whitespace, `[a*="w" i]` a substring, both ASCII case-insensitive
+# (what lexbor does), so one query for all five finds every candidate and each selector's
+# elements are picked out of it in document order
+_EXPLICIT_TESTS = (
+    ("itemprop", "author", True),
+    ("class", "byline", False),
+    ("id", "byline", False),
+    ("class", "author", False),
+    ("rel", "author", True),
+)
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+_CSS_SPACE = re.compile("[ \t\n\f\r]+")
+
+
+def _matches(attrs: dict[str, str | None], test: tuple[str, str, bool]) -> bool:
+    name, word, token = test
+    value = attrs.get(name)
+    if not value:
+        return False
+    low = value.lower() if value.isascii() else value.translate(_ASCII_LOWER)
+    return word in _CSS_SPACE.split(low) if token else word in low
+
+
+def _explicit_candidates(tree: LexborHTMLParser) -> list[list[LexborNode]]:
+    """The elements each selector of :data:`_EXPLICIT` finds, with one query."""
+    try:
+        union = tree.css(", ".join(_EXPLICIT))
+    except Exception:  # a selector lexbor cannot evaluate: one by one (an error finds nothing)
+        out: list[list[LexborNode]] = []
+        for selector in _EXPLICIT:
+            try:
+                out.append(tree.css(selector))
+            except Exception:
+                out.append([])
+        return out
+    with_attrs = [(node, node.attributes) for node in distinct(union)]
+    return [[n for n, a in with_attrs if _matches(a, test)] for test in _EXPLICIT_TESTS]
+
+
 def explicit_byline(tree: LexborHTMLParser) -> list[str]:
     """Names from microdata ``itemprop=author`` or byline/author-classed elements anywhere
     outside widgets (comments, related stories...)."""
-    for selector in _EXPLICIT:
-        try:
-            nodes = tree.css(selector)
-        except Exception:  # a selector lexbor cannot evaluate finds nothing
-            continue
+    for selector, nodes in zip(_EXPLICIT, _explicit_candidates(tree), strict=True):
         found: list[str] = []
         per_node = 0
         for node in nodes:

@@ -13,7 +13,16 @@ from functools import lru_cache
 
 from selectolax.lexbor import LexborNode
 
-__all__ = ["NEG", "NEGATIVE", "POS", "POSITIVE", "STRONG", "class_weight", "is_furniture", "marks"]
+__all__ = [
+    "NEG",
+    "NEGATIVE",
+    "POS",
+    "POSITIVE",
+    "STRONG",
+    "class_weight",
+    "is_furniture",
+    "marks",
+]
 
 # class/id words of furniture (matched against each class/id token)
 NEGATIVE = re.compile(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract.boilerplate import in_widget
+from scraper.extract.query import distinct
 from scraper.extract.text import collapse
 
 __all__ = [
@@ -127,6 +128,20 @@ def _add(values: dict[str, list[str]], key: str, value: str | None) -> None:
         values.setdefault(key.strip().lower(), []).append(value)
 
 
+_HEAD_SELECTOR = "meta, [itemprop], link[rel][href], time[datetime]"
+
+
+def _head_title(tree: LexborHTMLParser) -> LexborNode | None:
+    """The first ``<title>`` child of ``<head>`` (``head > title``, without a query)."""
+    head = tree.head
+    child = head.first_child if head is not None else None
+    while child is not None:
+        if child.tag == "title":
+            return child
+        child = child.next
+    return None
+
+
 def _itemprop_value(node: LexborNode) -> str | None:
     attrs = node.attributes
     for name in ("content", "datetime"):
@@ -140,8 +155,25 @@ def _itemprop_value(node: LexborNode) -> str | None:
 def read_meta(tree: LexborHTMLParser) -> PageMeta:
     """Collect the page's metadata in one pass over ``meta``, ``link``, ``time`` and itemprops."""
     meta = PageMeta()
-    for node in tree.css("meta"):
+    # one query for four kinds of element (each query walks the whole tree); each kind is then
+    # read in the query's order, kind after kind
+    metas: list[dict[str, str | None]] = []
+    itemprops: list[tuple[LexborNode, dict[str, str | None]]] = []
+    links: list[dict[str, str | None]] = []
+    for node in distinct(tree.css(_HEAD_SELECTOR)):
+        tag = node.tag
         attrs = node.attributes
+        if tag == "meta":
+            metas.append(attrs)
+        elif "itemprop" in attrs:  # [itemprop]:not(meta)
+            itemprops.append((node, attrs))
+        if tag == "link" and "rel" in attrs and "href" in attrs:
+            links.append(attrs)
+        elif tag == "time" and "datetime" in attrs:
+            value = attrs["datetime"]
+            if value and value.strip():
+                meta.time_datetimes.append(value.strip())
+    for attrs in metas:
         content = attrs.get("content")
         if content is None:
             continue
@@ -150,17 +182,17 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
             if key:
                 for part in key.split():
                     _add(meta.values, part, content)
-    for node in tree.css("[itemprop]:not(meta)"):
-        key = node.attributes.get("itemprop") or ""
+    for node, attrs in itemprops:
+        key = attrs.get("itemprop") or ""
         low = key.lower()
         if low in {"datepublished", "datemodified", "headline"}:
             _add(meta.values, low, _itemprop_value(node))
-    title = tree.css_first("head > title") or tree.css_first("title:not(svg title)")
+    title = _head_title(tree) or tree.css_first("title:not(svg title)")
     if title is not None:
         meta.title_tag = collapse(title.text(deep=True)) or None
-    for node in tree.css("link[rel][href]"):
-        rel = (node.attributes.get("rel") or "").lower().split()
-        href = node.attributes.get("href")
+    for attrs in links:
+        rel = (attrs.get("rel") or "").lower().split()
+        href = attrs.get("href")
         if "canonical" in rel and href and meta.canonical is None:
             meta.canonical = href.strip()
     for node in tree.css('a[rel~="author" i]'):
@@ -169,10 +201,6 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
         text = collapse(node.text(deep=True))
         if text:
             meta.rel_authors.append(text)
-    for node in tree.css("time[datetime]"):
-        value = node.attributes.get("datetime")
-        if value and value.strip():
-            meta.time_datetimes.append(value.strip())
     for node in tree.css(
         '[class*="date" i][title], [class*="publish" i][title], abbr.published[title], '
         '[class*="updated" i][title], [data-date-time], [data-published], [data-publish-date]'
@@ -188,8 +216,8 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
         )
         if value and any(ch.isdigit() for ch in value) and len(value) <= 60:
             meta.date_titles.append(value.strip())
-    root = tree.css_first("html")
-    if root is not None:
+    root = tree.root  # (the html element: the parser always makes one)
+    if root is not None and root.tag == "html":
         lang = root.attributes.get("lang") or root.attributes.get("xml:lang")
         if lang and lang.strip():
             meta.lang = lang.strip()

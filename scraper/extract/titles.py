@@ -126,10 +126,11 @@ def _in_furniture(node: LexborNode) -> bool:
     return False
 
 
-def _headings(tree: LexborHTMLParser) -> list[str]:
+def _headings(nodes: list[LexborNode], texts: list[str]) -> list[str]:
+    """The ``<h1>`` texts (``texts``, collapsed, of ``nodes``) that may be the headline."""
     out: list[str] = []
-    for node in tree.css("h1"):
-        text = collapse(node.text(deep=True, separator=" ")).rstrip(" ¶#🔗")
+    for node, full in zip(nodes, texts, strict=True):
+        text = full.rstrip(" ¶#🔗")
         if text and len(text) <= 300 and not _in_furniture(node):
             out.append(text)
     return out
@@ -141,8 +142,9 @@ def choose_title(
     """Best headline and where it came from."""
     if rule_title:
         return collapse(rule_title), FieldOrigin.RULES
-    h1s = _headings(tree)
-    all_h1 = [collapse(n.text(deep=True, separator=" ")) for n in tree.css("h1")]
+    h1_nodes = tree.css("h1")
+    all_h1 = [collapse(n.text(deep=True, separator=" ")) for n in h1_nodes]
+    h1s = _headings(h1_nodes, all_h1)
     tag = meta.title_tag or ""
     checks = [x for x in [tag, *all_h1] if x]
 

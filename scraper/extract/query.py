@@ -1,0 +1,20 @@
+"""Helpers for lexbor CSS queries (each one walks the whole tree: the extractor merges them)."""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborNode
+
+__all__ = ["distinct"]
+
+
+def distinct(nodes: list[LexborNode]) -> list[LexborNode]:
+    """``nodes`` without repeats: lexbor lists an element once per selector of a selector
+    list that matches it (in document order otherwise)."""
+    seen: set[int] = set()
+    out: list[LexborNode] = []
+    for node in nodes:
+        key = node.mem_id
+        if key not in seen:
+            seen.add(key)
+            out.append(node)
+    return out
