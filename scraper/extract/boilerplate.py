@@ -291,13 +291,27 @@ def script_of(text: str) -> str:
     return best if counts[best] else "other"
 
 
-def _is_signature(text: str, authors: Sequence[str]) -> bool:
-    """``Name, Head of ...`` or just ``Name``: a short line opening with an author's name."""
+# the characters of the scripts script_of() weighs against Latin (Arabic ones count only when
+# letters): a text with none of them is "latin" or "other" to it
+_NON_LATIN_SCRIPT = re.compile(
+    "[\u0400-\u052f\u0590-\u08ff\ufb1d-\ufeff\u3000-\u9fff\uac00-\ud7af]"
+)
+
+
+def _fits_script(text: str, script: str) -> bool:
+    """``script_of(text) in {script, "other"}``, without counting when the answer is sure."""
+    if script == "latin" and (text.isascii() or _NON_LATIN_SCRIPT.search(text, 0, 3000) is None):
+        return True
+    return script_of(text) in {script, "other"}
+
+
+def _is_signature(text: str, authors: Sequence[tuple[str, str]]) -> bool:
+    """``Name, Head of ...`` or just ``Name``: a short line opening with an author's name
+    (``authors``: each name and its :func:`normalize_words`)."""
     if len(text) > 200:
         return False
     key = normalize_words(text)
-    for name in authors:
-        n = normalize_words(name)
+    for name, n in authors:
         if n and (key == n or key.startswith(n + " ")) and len(text) <= max(len(name) * 4, 160):
             return True
     return False
@@ -320,12 +334,11 @@ def trim_blocks(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
     body_script = script_of(" ".join(b.text for b in kept if len(b.text) > 80)[:20000])
     if body_script != "other":
         kept = [
-            b
-            for b in kept
-            if not b.text or len(b.text) > 300 or script_of(b.text) in {body_script, "other"}
+            b for b in kept if not b.text or len(b.text) > 300 or _fits_script(b.text, body_script)
         ]
     # signature / bio lines: an author's name followed by a role, and the role line after it
     if authors:
+        keyed = [(name, normalize_words(name)) for name in authors]
         tail_start = max(0, len(kept) - 4)
         out: list[Block] = []
         drop_next_role = False
@@ -335,7 +348,7 @@ def trim_blocks(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
                 drop_next_role = False
                 continue
             drop_next_role = False
-            if t and _is_signature(t, authors) and (i >= tail_start or _is_role_line(t, authors)):
+            if t and _is_signature(t, keyed) and (i >= tail_start or _is_role_line(t, authors)):
                 drop_next_role = True
                 continue
             out.append(b)
