@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract.blocks import Block
 from scraper.extract.classes import NEGATIVE, POSITIVE, STRONG, is_furniture, marks
+from scraper.extract.query import distinct
 from scraper.extract.text import normalize_words
 
 __all__ = [
@@ -74,12 +75,14 @@ def _prose(node: LexborNode, enough: int) -> bool:
 
 
 def remove_all(nodes: Iterable[LexborNode]) -> None:
-    """Decompose ``nodes``, skipping those inside another one of them.
+    """Decompose ``nodes``, skipping those inside another one of them and repeats.
 
     A node inside an already removed subtree must never be touched again (its memory is gone),
-    so nesting is resolved on the intact tree first, with memoised ancestor walks.
+    so nesting is resolved on the intact tree first, with memoised ancestor walks; a query
+    with a selector list gives an element once per selector it matches, and a node must not be
+    decomposed twice either.
     """
-    chosen = list(nodes)
+    chosen = distinct(list(nodes))
     ids = {n.mem_id for n in chosen}
     inside: dict[int, bool] = {}  # node id -> has a chosen ancestor
     top: list[LexborNode] = []
@@ -109,6 +112,9 @@ def _text_len(node: LexborNode) -> int:
     return len(node.text(deep=True, separator=" ", strip=True))
 
 
+_MARKED = "[class], [id]"
+
+
 def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
     """Remove page furniture in place (``light``: only nav/footer/aside/forms by tag).
 
@@ -131,7 +137,10 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
     if light:
         return
     doomed = []
-    for node in tree.css("[class], [id]"):
+    gone: set[int] = set()  # ids of the elements inside those doomed so far (no need to judge)
+    for node in distinct(tree.css(_MARKED)):
+        if gone and node.mem_id in gone:
+            continue  # (document order: a doomed element comes before what it holds)
         flags = marks(node)[0]
         if not is_furniture(flags) or node.tag in _PROTECT_TAGS:
             continue
@@ -140,6 +149,7 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
         if not flags & STRONG and _prose(node, 5):
             continue  # a weakly named box full of prose ("read-more" rest of a story) stays
         doomed.append(node)
+        gone.update(n.mem_id for n in node.css(_MARKED))
     remove_all(doomed)
 
 
