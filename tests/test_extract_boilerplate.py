@@ -102,3 +102,22 @@ def test_remove_all_skips_nodes_inside_removed_ones() -> None:
     remove_all(tree.css("div.a"))  # every nested div matched; only the outermost is freed
     assert tree.body is not None
     assert tree.body.text(strip=True) == "kept"
+
+
+def test_remove_all_decomposes_an_element_matched_twice_once() -> None:
+    tree = LexborHTMLParser('<div class="share" id="x"><p>gone</p></div><p>kept</p>')
+    matches = tree.css("[class], [id]")
+    assert len(matches) == 2  # lexbor lists the div once per selector it matches
+    remove_all(matches)
+    assert tree.body is not None
+    assert tree.body.text(strip=True) == "kept"
+
+
+def test_prune_judges_furniture_with_class_and_id() -> None:
+    tree = LexborHTMLParser(
+        '<div id="comments" class="comments-area"><div class="share-bar"><p>x</p></div></div>'
+        "<article><p>" + "Text of the article. " * 40 + "</p></article>"
+    )
+    prune(tree)
+    assert tree.body is not None
+    assert tree.body.text(strip=True).startswith("Text of the article.")
