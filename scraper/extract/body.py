@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract.blocks import Block, walk
-from scraper.extract.classes import class_weight
+from scraper.extract.classes import attribute_marks
 
 __all__ = ["BodyResult", "drop_dangling_tail", "find_body", "score_candidates"]
 
 _PARA_SELECTOR = "p, pre, td, blockquote, dd"
 _TEXT_CONTAINERS = frozenset({"div", "section", "article", "main", "span", "font", "center"})
 _CONTAINER_SELECTOR = ", ".join(sorted(_TEXT_CONTAINERS))  # one query, in document order
-_COMMAS = ",،、，;"  # counted one by one (str.count)
 _MIN_PARA = 25
 _NOT_CONTAINERS = frozenset({"ul", "ol", "dl", "li", "tr", "tbody", "thead"})
 
@@ -65,21 +64,19 @@ def _link_density(node: LexborNode, text_len: int) -> float:
     return min(1.0, links / text_len)
 
 
+_TAG_SCORES = {"div": 5.0, "article": 10.0, "main": 5.0, "section": 3.0, "pre": 3.0, "td": 3.0}
+_TAG_SCORES |= {"blockquote": 3.0, "h1": -5.0, "h2": -5.0, "h3": -5.0, "h4": -5.0, "h5": -5.0}
+_TAG_SCORES |= {"h6": -5.0, "th": -5.0, "address": -3.0, "ol": -3.0, "ul": -3.0, "dl": -3.0}
+_TAG_SCORES |= {"dd": -3.0, "dt": -3.0, "li": -3.0, "form": -3.0}
+
+
 def _base_score(node: LexborNode) -> float:
-    tag = node.tag
-    score = {"div": 5.0, "article": 10.0, "main": 5.0, "section": 3.0, "pre": 3.0, "td": 3.0}.get(
-        tag or "", 0.0
-    )
-    if tag in {"blockquote"}:
-        score = 3.0
-    elif tag in {"address", "ol", "ul", "dl", "dd", "dt", "li", "form"}:
-        score = -3.0
-    elif tag in {"h1", "h2", "h3", "h4", "h5", "h6", "th"}:
-        score = -5.0
-    itemprop = (node.attributes.get("itemprop") or "").lower()
+    attrs = node.attributes
+    score = _TAG_SCORES.get(node.tag or "", 0.0)
+    itemprop = (attrs.get("itemprop") or "").lower()
     if itemprop in {"articlebody", "text"}:
         score += 30.0
-    return score + class_weight(node)
+    return score + attribute_marks(attrs)[1]
 
 
 def _hidden(node: LexborNode) -> bool:
@@ -100,7 +97,8 @@ def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
             continue
         if para.tag == "li" and len(text) < 80:
             continue
-        points = 1.0 + sum(text.count(c) for c in _COMMAS) + min(len(text) // 100, 3)
+        commas = text.count(",") + text.count("،") + text.count("、") + text.count("，")
+        points = 1.0 + commas + text.count(";") + min(len(text) // 100, 3)
         chain: list[tuple[int, LexborNode]] = []
         ancestor = para.parent
         while ancestor is not None and len(chain) < 5:

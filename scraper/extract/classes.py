@@ -19,7 +19,7 @@ __all__ = [
     "POS",
     "POSITIVE",
     "STRONG",
-    "class_weight",
+    "attribute_marks",
     "is_furniture",
     "marks",
 ]
@@ -188,7 +188,11 @@ def _value_marks(value: str) -> tuple[int, int]:
 
 def marks(node: LexborNode) -> tuple[int, int]:
     """(flags, class weight) of an element's ``class`` and ``id``."""
-    attrs = node.attributes
+    return attribute_marks(node.attributes)
+
+
+def attribute_marks(attrs: dict[str, str | None]) -> tuple[int, int]:
+    """:func:`marks` of an element's attributes."""
     flags = 0
     weight = 0
     for name in ("class", "id"):
@@ -198,11 +202,6 @@ def marks(node: LexborNode) -> tuple[int, int]:
             flags |= f
             weight += w
     return flags, weight
-
-
-def class_weight(node: LexborNode) -> int:
-    """Readability-style class/id weight: +25 per positive, -25 per negative word."""
-    return marks(node)[1]
 
 
 def is_furniture(flags: int) -> bool:
