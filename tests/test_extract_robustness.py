@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from scraper.extract import extract
 from scraper.extract.cascade import run
-from scraper.extract.text import clean, decode
+from scraper.extract.text import clean, clean_utf8, decode
 from scraper.models import Article
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -95,6 +95,8 @@ _UNWANTED = re.compile(
 def test_clean_of_a_long_text_is_the_regex_removal(piece: str, times: int) -> None:
     text = piece * times + "padding " * 600  # long enough for the whole-page path
     assert clean(text) == _UNWANTED.sub("", text)
+    cleaned, utf8 = clean_utf8(text)
+    assert cleaned == clean(text) and utf8 in (None, cleaned.encode())
     with_surrogate = text + "\ud800x"  # (text() draws none; they take the regex path)
     assert clean(with_surrogate) == _UNWANTED.sub("", with_surrogate)
 

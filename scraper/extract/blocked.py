@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["is_blocked"]
+__all__ = ["is_blocked", "page_is_blocked"]
 
 _HEAD_BYTES = 200_000  # markers live at the top of these small pages
 
@@ -132,6 +132,17 @@ def is_blocked(
     ``headers`` may use any letter case. A ``cf-mitigated: challenge`` header alone is
     decisive; otherwise the body decides, with HTTP 403/429/503 lowering the bar.
     """
+    return _verdict(html, status, headers, None)
+
+
+def page_is_blocked(html: str, utf8: bytes | None) -> bool:
+    """:func:`is_blocked` of a page whose UTF-8 bytes the caller may have (``utf8``)."""
+    return _verdict(html, None, None, utf8 if len(html) <= _HEAD_BYTES else None)
+
+
+def _verdict(
+    html: str, status: int | None, headers: Mapping[str, str] | None, utf8: bytes | None
+) -> bool:
     if headers:
         for key, value in headers.items():
             if key.lower() == "cf-mitigated" and "challenge" in value.lower():
@@ -140,7 +151,10 @@ def is_blocked(
         return False
     head = html[:_HEAD_BYTES]
     twins = any(c in head for c in _CASE_TWINS)
-    low = head.lower() if twins else head.encode("utf-8", "surrogatepass").lower()
+    if twins:
+        low: str | bytes = head.lower()
+    else:
+        low = (utf8 if utf8 is not None else head.encode("utf-8", "surrogatepass")).lower()
     if _has(low, _STRONG_HINTS, _STRONG_HINT_BYTES) and _strong(
         head, low if isinstance(low, str) else head.lower()
     ):

@@ -12,12 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
-from selectolax.lexbor import LexborHTMLParser
-
 from scraper.config import RulesConfig
 from scraper.extract import datepick
 from scraper.extract.authors import byline_authors, clean_authors, explicit_byline, strip_roles
-from scraper.extract.blocked import is_blocked
 from scraper.extract.blocks import walk
 from scraper.extract.body import BodyResult, drop_dangling_tail, find_body, scattered_paragraphs
 from scraper.extract.boilerplate import prune, remove_all
@@ -28,6 +25,7 @@ from scraper.extract.meta import (
     PUBLISHED_KEYS,
     read_meta,
 )
+from scraper.extract.page import load
 from scraper.extract.regions import (
     DATE_HINT,
     dek,
@@ -41,7 +39,7 @@ from scraper.extract.regions import (
 )
 from scraper.extract.render import first_sentences, render_html, render_text
 from scraper.extract.rules import apply_removals, read_rules
-from scraper.extract.text import clean, collapse, decode
+from scraper.extract.text import clean, collapse
 from scraper.extract.titles import choose_title
 from scraper.models import Article, FieldOrigin
 
@@ -84,12 +82,8 @@ _WRITTEN_BY = frozenset(
         "napisane przez",
     }
 )
-_NOSCRIPT_OPEN = re.compile(r"<noscript\b[^>]*>", re.I)
-_NOSCRIPT_CLOSE = re.compile(r"</noscript\s*>", re.I)
-_NOSCRIPT_PAGE = 2000
 _WIDGET_HINT = re.compile(r"comment|related|sidebar|widget|recent|popular|archive|calendar")
 _LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
-_MAX_CHARS = 20_000_000
 
 
 @dataclass(slots=True)
@@ -123,16 +117,11 @@ def run(
     now: datetime | None,
 ) -> Article:
     """The whole cascade (may raise; :func:`scraper.extract.extract` guards it)."""
-    text = decode(html) if isinstance(html, bytes | bytearray) else html
-    text = clean(text[:_MAX_CHARS])
     now = now or datetime.now(UTC)
-    if is_blocked(text):
+    page = load(html)
+    if page is None:
         return Article(url=url, blocked=True)
-    tree = LexborHTMLParser(text)
-    unwrapped = _unwrap_noscript(text, tree) if "<noscript" in text else None
-    if unwrapped is not None:
-        text = unwrapped
-        tree = LexborHTMLParser(text)
+    text, tree = page.text, page.tree
     meta = read_meta(tree)
     ld = read_jsonld(tree)
     st = _State()
@@ -172,7 +161,7 @@ def run(
         body_origin = FieldOrigin.HEURISTIC
         if sum(len(b.text) for b in result.blocks) < 500:
             # furniture rules ate the article: try again with tag-level pruning only
-            retry = LexborHTMLParser(text)
+            retry = page.parse_again()
             apply_removals(retry, rules)
             remove_all(retry.css(_NOISE_TAGS))
             prune(retry, light=True)
@@ -453,41 +442,6 @@ def run(
         blocked=False,
         field_sources=dict(st.sources),
     )
-
-
-def _unwrap_noscript(text: str, tree: LexborHTMLParser) -> str | None:
-    """The page with its fallback ``<noscript>`` unwrapped, or None when it has none.
-
-    The parser keeps a noscript's content as raw markup, so an article that a script would
-    render and that the page also gives in a ``<noscript>`` (or a page wrapped whole in one)
-    would be lost with it. A big noscript that is all its parent shows is that fallback.
-    """
-    for i, box in enumerate(tree.css("noscript")):
-        raw = box.text(deep=True)
-        parent = box.parent
-        if len(raw) < _NOSCRIPT_PAGE or parent is None:
-            continue
-        around = sum(
-            len((child.text(deep=True) or "").strip())
-            for child in parent.iter(include_text=True)
-            if child.tag not in {"script", "style", "template", "noscript"}
-        )
-        if around > 100:
-            continue
-        inner = LexborHTMLParser(raw).body
-        if inner is None or len(inner.text(deep=True, separator=" ", strip=True)) < 500:
-            continue
-        tags = list(_NOSCRIPT_OPEN.finditer(text))
-        if i >= len(tags):
-            return None
-        opening = tags[i]
-        closing = _NOSCRIPT_CLOSE.search(text, opening.end())
-        if closing is None:
-            return text[: opening.start()] + text[opening.end() :]
-        return (
-            text[: opening.start()] + text[opening.end() : closing.start()] + text[closing.end() :]
-        )
-    return None
 
 
 def _s(value: object) -> str | None:

@@ -12,6 +12,7 @@ import unicodedata
 
 __all__ = [
     "clean",
+    "clean_utf8",
     "collapse",
     "decode",
     "normalize_words",
@@ -42,18 +43,26 @@ def clean(text: str) -> str:
     """``text`` without XML-invalid characters, lone surrogates and zero-width marks."""
     if len(text) < _LONG:
         return _UNWANTED.sub("", text)
+    return clean_utf8(text)[0]
+
+
+def clean_utf8(text: str) -> tuple[str, bytes | None]:
+    """:func:`clean` of ``text``, and its UTF-8 bytes when they come with it (a long text)."""
+    if len(text) < _LONG:
+        return _UNWANTED.sub("", text), None
     try:
         raw = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates
-        return _UNWANTED.sub("", text)
-    kept = raw.translate(None, _CONTROL_BYTES)
-    if len(kept) != len(raw):
+        return _UNWANTED.sub("", text), None
+    kept: bytes | None = raw.translate(None, _CONTROL_BYTES)
+    if kept is not None and len(kept) != len(raw):
         text = kept.decode("utf-8")
     if not text.isascii():
         for c in _NON_ASCII_UNWANTED:
             if c in text:
                 text = text.replace(c, "")
-    return text
+                kept = None  # (no longer the text's bytes)
+    return text, kept
 
 
 def collapse(text: str) -> str:
