@@ -321,9 +321,13 @@ def walk(
                     last_br = False
         elif tag[:1].isalpha() and tag not in SKIP_TAGS:  # an element (not a comment)
             attrs = node.attributes
-            if (attrs and _hidden(attrs)) or (
+            if (
+                attrs
+                and ("hidden" in attrs or "aria-hidden" in attrs or "style" in attrs)
+                and _hidden(attrs)
+            ) or (
                 # (an element in ``skip`` is a <nav> or has a role attribute)
-                skip and (attrs or tag == "nav") and node.mem_id in skip
+                skip and (tag == "nav" or "role" in attrs) and node.mem_id in skip
             ):
                 pass
             else:
