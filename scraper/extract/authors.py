@@ -215,12 +215,13 @@ def byline_authors(
     used: list[Block] = []
     hinted = False
     near_date = False
+    bares: dict[int, str | None] = {}  # _bare_name of region[i], for step 3 too
     for i, b in enumerate(region[:24]):
         if len(b.text) > 250:
             break
         if b.kind in {"img", "h1", "h2", "h3", "h4"} or _BIO_HINT.search(b.hints[:80]):
             continue
-        bare = _bare_name(b.text)
+        bare = bares[i] = _bare_name(b.text)
         if bare is not None:
             _add_names(found_names, [bare])
             used.append(b)
@@ -237,8 +238,10 @@ def byline_authors(
         return found_names, used
     # 3. a bare name that comes back as the signature at the end
     tail_keys = [normalize_words(t.text) for t in tail if t.text and len(t.text) <= 200]
-    for b in region:
-        bare = _bare_name(b.text)
+    if not tail_keys:
+        return [], []
+    for i, b in enumerate(region):
+        bare = bares[i] if i in bares else _bare_name(b.text)
         if bare is None:
             continue
         key = normalize_words(bare)
