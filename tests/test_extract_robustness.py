@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from scraper.extract import extract
 from scraper.extract.cascade import run
-from scraper.extract.text import clean, clean_utf8, decode
+from scraper.extract.text import clean, clean_utf8, collapse_checked, decode, squeeze
 from scraper.models import Article
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -99,6 +99,17 @@ def test_clean_of_a_long_text_is_the_regex_removal(piece: str, times: int) -> No
     assert cleaned == clean(text) and utf8 in (None, cleaned.encode())
     with_surrogate = text + "\ud800x"  # (text() draws none; they take the regex path)
     assert clean(with_surrogate) == _UNWANTED.sub("", with_surrogate)
+
+
+_NASTY = "ab \n\t\x0b\x0c\x1c\x1f\x00\x7f\x85\xa0\xad\u200b\u2003\u2028\ufeff\ufffe\ue000é“"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_NASTY), max_size=40))
+def test_collapse_checked_is_squeeze_of_clean(text: str) -> None:
+    collapsed, changed = collapse_checked(text)
+    assert collapsed == squeeze(clean(text))
+    assert changed == (clean(text) != text)
 
 
 _TAGS = ["p", "div", "span", "a", "h1", "h2", "ul", "li", "table", "td", "script", "time"]

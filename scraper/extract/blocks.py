@@ -16,7 +16,7 @@ from typing import Any
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.links import Resolver
-from scraper.extract.text import clean, collapse, squeeze
+from scraper.extract.text import clean, collapse, collapse_checked
 
 __all__ = ["SKIP_TAGS", "Block", "walk"]
 
@@ -267,10 +267,14 @@ def walk(
         # (the loop checks this before most calls)
         if text_parts:
             raw = "".join(text_parts)
-            cleaned = clean(raw)  # text nodes are cleaned here, once per block
-            text = cleaned.strip() if pre_depth else squeeze(cleaned)
+            # text nodes are cleaned here, once per block
+            if pre_depth:
+                cleaned = clean(raw)
+                text, changed = cleaned.strip(), len(cleaned) != len(raw)
+            else:
+                text, changed = collapse_checked(raw)
             if text:
-                if len(cleaned) != len(raw):
+                if changed:
                     # rare: characters to remove; the text pieces of the HTML (never "<...")
                     # get the same cleaning (it commutes with escaping)
                     html_parts[:] = [h if h.startswith("<") else clean(h) for h in html_parts]

@@ -14,6 +14,7 @@ __all__ = [
     "clean",
     "clean_utf8",
     "collapse",
+    "collapse_checked",
     "decode",
     "normalize_words",
     "squeeze",
@@ -67,7 +68,29 @@ def clean_utf8(text: str) -> tuple[str, bytes | None]:
 
 def collapse(text: str) -> str:
     """Clean ``text`` and collapse every run of whitespace to one space."""
-    return squeeze(clean(text))
+    return collapse_checked(text)[0]
+
+
+def collapse_checked(text: str) -> tuple[str, bool]:
+    """:func:`collapse` of ``text``, and whether cleaning it removed any character.
+
+    Every character :func:`clean` removes is unprintable; those that are also whitespace (which
+    :func:`squeeze` would take for spaces) are six controls. So when the squeezed text is
+    printable and none of the six is in ``text``, there was nothing to clean (a C check that
+    is cheaper than the search).
+    """
+    squeezed = " ".join(text.split())
+    if squeezed.isprintable() and not (
+        "\x0b" in text
+        or "\x0c" in text
+        or "\x1c" in text
+        or "\x1d" in text
+        or "\x1e" in text
+        or "\x1f" in text
+    ):
+        return squeezed, False
+    cleaned = clean(text)
+    return squeeze(cleaned), len(cleaned) != len(text)
 
 
 def squeeze(text: str) -> str:
