@@ -257,7 +257,10 @@ _NOT_PLAIN_LATIN = re.compile("[\u0130\u0131\u017f\u212a\u0250-\u1fff\u2070-\U00
 
 def _may_be_disclaimer(t: str) -> bool:
     low = t.lower()
-    return any(w in low for w in _DISCLAIMER_WORDS) or _NOT_PLAIN_LATIN.search(t) is not None
+    for w in _DISCLAIMER_WORDS:
+        if w in low:
+            return True
+    return not t.isascii() and _NOT_PLAIN_LATIN.search(t) is not None
 
 
 def is_boilerplate_text(text: str) -> bool:

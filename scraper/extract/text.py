@@ -43,7 +43,9 @@ _NON_ASCII_UNWANTED = tuple("\u00ad\u200b\u200e\u200f\u2060\ufeff\ufffe\uffff")
 def clean(text: str) -> str:
     """``text`` without XML-invalid characters, lone surrogates and zero-width marks."""
     if len(text) < _LONG:
-        return _UNWANTED.sub("", text)
+        # (every character removed is unprintable: a printable text is clean, and the C test
+        # stops at the first unprintable one, often a newline)
+        return text if text.isprintable() else _UNWANTED.sub("", text)
     return clean_utf8(text)[0]
 
 
