@@ -89,6 +89,7 @@ def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
     """Container scores keyed by node id (before the link-density penalty)."""
     scores: dict[int, tuple[LexborNode, float]] = {}
     hidden: dict[int, bool] = {}  # _hidden of ancestors, by node id (they recur for each para)
+    chains: dict[int, _Chain] = {}  # _ancestors, by node id
     paras: list[LexborNode] = list(root.css(_PARA_SELECTOR))
     paras.extend(n for n in root.css(_CONTAINER_SELECTOR) if _has_own_text(n, _MIN_PARA))
     for para in paras:
@@ -99,13 +100,7 @@ def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
             continue
         commas = text.count(",") + text.count("،") + text.count("、") + text.count("，")
         points = 1.0 + commas + text.count(";") + min(len(text) // 100, 3)
-        chain: list[tuple[int, LexborNode]] = []
-        ancestor = para.parent
-        while ancestor is not None and len(chain) < 5:
-            if ancestor.tag in {"html", None, "-undef"}:
-                break
-            chain.append((ancestor.mem_id, ancestor))
-            ancestor = ancestor.parent
+        chain = _ancestors(para.parent, chains)
         if _hidden(para) or _any_hidden(chain, hidden):
             continue  # invisible text (a closed tab, a template) is not the article
         if para.tag in _TEXT_CONTAINERS:
@@ -122,6 +117,33 @@ def score_candidates(root: LexborNode) -> dict[int, tuple[LexborNode, float]]:
             node0, s0 = scores[key]
             scores[key] = (node0, s0 + points / divider)
     return scores
+
+
+_Chain = list[tuple[int, LexborNode]]
+_CHAIN = 5  # a paragraph gives points to this many ancestors
+_NOT_CANDIDATES = frozenset({"html", None, "-undef"})
+
+
+def _ancestors(node: LexborNode | None, cache: dict[int, _Chain]) -> _Chain:
+    """(id, node) of ``node`` and its ancestors, at most five, up to ``<html>``.
+
+    Paragraphs share parents: the chain of a node met before (``cache``, by node id) gives the
+    rest of a new one.
+    """
+    chain: _Chain = []
+    while node is not None and len(chain) < _CHAIN:
+        if node.tag in _NOT_CANDIDATES:
+            break
+        key = node.mem_id
+        above = cache.get(key)
+        if above is not None:
+            chain.extend(above[: _CHAIN - len(chain)])
+            break
+        chain.append((key, node))
+        node = node.parent
+    if chain:
+        cache[chain[0][0]] = chain  # (a node's own chain: complete, or five long)
+    return chain
 
 
 def _any_hidden(chain: list[tuple[int, LexborNode]], cache: dict[int, bool]) -> bool:

@@ -45,15 +45,25 @@ _WIDGET = re.compile(
 )
 
 
+_WIDGET_ASCII = re.compile(_WIDGET.pattern)  # (lower-case words) for lower-cased ASCII text
+
+
 def in_widget(node: LexborNode) -> bool:
     """Whether ``node`` sits in a footer/aside/nav or a comments/related/promo widget."""
     parent = node.parent
     depth = 0
-    while parent is not None and depth < 15 and parent.tag not in {"body", "html"}:
-        if parent.tag in {"footer", "aside", "nav"}:
+    while parent is not None and depth < 15:
+        tag = parent.tag
+        if tag in {"body", "html"}:
+            break
+        if tag in {"footer", "aside", "nav"}:
             return True
-        marks = (parent.attributes.get("class") or "") + " " + (parent.attributes.get("id") or "")
-        if _WIDGET.search(marks):
+        attrs = parent.attributes
+        marks = (attrs.get("class") or "") + " " + (attrs.get("id") or "")
+        if marks.isascii():  # (case-sensitive on the lower-cased text: the same, faster)
+            if _WIDGET_ASCII.search(marks.lower()):
+                return True
+        elif _WIDGET.search(marks):
             return True
         parent = parent.parent
         depth += 1
