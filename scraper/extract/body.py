@@ -284,10 +284,12 @@ def _embedded_galleries(chosen: list[LexborNode]) -> set[int]:
     """
     out: set[int] = set()
     for node in chosen:
-        total = _text_len(node)
+        total = -1  # the container's text length, measured when a gallery needs it
         for box in node.css("[class]"):
             if box.mem_id in out or not _is_gallery(box):
                 continue
+            if total < 0:
+                total = _text_len(node)
             if total - _text_len(box) < _ARTICLE_REST:
                 continue
             out.add(box.mem_id)
