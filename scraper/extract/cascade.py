@@ -152,7 +152,39 @@ def run(
         st.set("title", title, title_origin)
     idx = title_index(all_blocks, title)
 
-    early_byline = explicit_byline(tree)  # before pruning removes byline elements
+    # ---- authors (from rules and metadata: they need no body)
+    site = (meta.first(("og:site_name", "application-name")) or ("", ""))[1]
+    site_key = letters(site)
+
+    def not_site(names: list[str]) -> list[str]:
+        return [n for n in names if letters(n) != site_key]
+
+    if ruled.authors:
+        st.set("authors", tuple(not_site(clean_authors(ruled.authors))), FieldOrigin.RULES)
+    ld_authors = _first_ld(ld, "authors")
+    if isinstance(ld_authors, tuple):
+        st.set(
+            "authors", tuple(strip_roles(not_site(clean_authors(ld_authors)))), FieldOrigin.JSON_LD
+        )
+    for obj in ld:
+        if obj.org_authors and obj.rank <= 3:
+            orgs = [o for o in obj.org_authors if letters(o) != site_key and len(o) <= 80]
+            st.set("authors", tuple(orgs), FieldOrigin.JSON_LD)
+            break
+    label = (meta.first(("twitter:label1",)) or ("", ""))[1].casefold()
+    if label in _WRITTEN_BY:  # Yoast: twitter:label1 "Written by" + twitter:data1 "<name>"
+        data = meta.all("twitter:data1")
+        st.set("authors", tuple(not_site(clean_authors(data, relaxed=True))), FieldOrigin.META)
+    for key in AUTHOR_KEYS:
+        vals = meta.all(key)
+        if vals:
+            names = not_site(clean_authors(vals))
+            if names:
+                st.set("authors", tuple(names), FieldOrigin.META)
+                break
+    # the byline elements anywhere, read before pruning removes them: the last resort when no
+    # rule, metadata or byline line names the authors (not needed when the first two did)
+    early_byline = explicit_byline(tree) if "authors" not in st.fields else []
 
     # ---- body (the same tree, pruned of furniture now that the metadata is read)
     if ruled.body is None:
@@ -188,36 +220,6 @@ def run(
                 break
     before, after = region(all_blocks, idx, first_body)
 
-    # ---- authors
-    site = (meta.first(("og:site_name", "application-name")) or ("", ""))[1]
-    site_key = letters(site)
-
-    def not_site(names: list[str]) -> list[str]:
-        return [n for n in names if letters(n) != site_key]
-
-    if ruled.authors:
-        st.set("authors", tuple(not_site(clean_authors(ruled.authors))), FieldOrigin.RULES)
-    ld_authors = _first_ld(ld, "authors")
-    if isinstance(ld_authors, tuple):
-        st.set(
-            "authors", tuple(strip_roles(not_site(clean_authors(ld_authors)))), FieldOrigin.JSON_LD
-        )
-    for obj in ld:
-        if obj.org_authors and obj.rank <= 3:
-            orgs = [o for o in obj.org_authors if letters(o) != site_key and len(o) <= 80]
-            st.set("authors", tuple(orgs), FieldOrigin.JSON_LD)
-            break
-    label = (meta.first(("twitter:label1",)) or ("", ""))[1].casefold()
-    if label in _WRITTEN_BY:  # Yoast: twitter:label1 "Written by" + twitter:data1 "<name>"
-        data = meta.all("twitter:data1")
-        st.set("authors", tuple(not_site(clean_authors(data, relaxed=True))), FieldOrigin.META)
-    for key in AUTHOR_KEYS:
-        vals = meta.all(key)
-        if vals:
-            names = not_site(clean_authors(vals))
-            if names:
-                st.set("authors", tuple(names), FieldOrigin.META)
-                break
     tail = [b for b in body_blocks[-6:] if b.text]
     date_texts = visible_dates(before, after)
     visible = datepick.find_visible(date_texts, language=page_lang, timezone=timezone, now=now)
