@@ -166,21 +166,19 @@ def _ascii_token_marks(tok: str) -> tuple[int, int]:
 @lru_cache(maxsize=8192)
 def _value_marks(value: str) -> tuple[int, int]:
     """(OR of the flags, class weight) of one class/id value."""
+    if value.isascii():  # the usual case: lower-case it and search case-sensitively (faster)
+        value = value.lower()
+        if _ASCII_VALUE.search(value) is None:
+            return 0, 0
+        judge = _ascii_token_marks
+    else:
+        if _ANY_MARK_IN_VALUE.search(value) is None:
+            return 0, 0
+        judge = _token_marks
     flags = 0
     weight = 0
-    if value.isascii():  # the usual case: lower-case it and search case-sensitively (faster)
-        low = value.lower()
-        if _ASCII_VALUE.search(low) is None:
-            return 0, 0
-        for tok in low.split():
-            f, w = _ascii_token_marks(tok)
-            flags |= f
-            weight += w
-        return flags, weight
-    if _ANY_MARK_IN_VALUE.search(value) is None:
-        return 0, 0
     for tok in value.split():
-        f, w = _token_marks(tok)
+        f, w = judge(tok)
         flags |= f
         weight += w
     return flags, weight
