@@ -76,7 +76,6 @@ _DROP_WITH_CONTENT: frozenset[str] = frozenset(
      "link", "title", "head"}
 )  # fmt: skip
 
-_WS = re.compile(r"\s+")
 _LINK_REL = "noopener noreferrer"
 # Raise when sanitize_html's own code changes what it outputs (the allow-lists and the nh3
 # version are in POLICY already).
