@@ -104,17 +104,22 @@ def _per_query(
     return (time.perf_counter() - start) / len(qs), answers
 
 
-def _simhash_cost() -> float:
-    rng = random.Random(3)
+def _cost_per_text(fn: Callable[[str], object], words: int, seed: int) -> float:
+    """Best seconds per call of ``fn`` on a random text of ``words`` words (5 x 20 calls)."""
+    rng = random.Random(seed)
     vocabulary = [f"w{i}" for i in range(3000)] + ["the", "of", "and", "to", "in"] * 200
-    text = " ".join(rng.choice(vocabulary) for _ in range(1000))
+    text = " ".join(rng.choice(vocabulary) for _ in range(words))
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()
         for _ in range(20):
-            simhash(text)
+            fn(text)
         best = min(best, (time.perf_counter() - start) / 20)
     return best
+
+
+def _simhash_cost() -> float:
+    return _cost_per_text(simhash, 1000, seed=3)
 
 
 Signature = tuple[int, ...]
@@ -188,16 +193,7 @@ def _minhash_per_query(
 
 
 def _signature_cost() -> float:
-    rng = random.Random(6)
-    vocabulary = [f"w{i}" for i in range(3000)] + ["the", "of", "and", "to", "in"] * 200
-    text = " ".join(rng.choice(vocabulary) for _ in range(100))
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(20):
-            signature(text)
-        best = min(best, (time.perf_counter() - start) / 20)
-    return best
+    return _cost_per_text(signature, 100, seed=6)
 
 
 def minhash_benchmark(
