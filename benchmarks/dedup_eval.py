@@ -363,34 +363,45 @@ def evaluate_combined(
     max_distance: int = MAX_DISTANCE,
 ) -> list[Row]:
     """Precision/recall of "distance <= max_distance or MinHash estimate >= t" for each t."""
-    rows: list[Row] = []
-    for threshold in thresholds:
-        tp = fp = fn = tn = 0
-        for pair, distance, estimate in scored:
-            predicted = (distance is not None and distance <= max_distance) or (
-                estimate is not None and estimate >= threshold
-            )
-            if pair.duplicate:
-                tp, fn = (tp + 1, fn) if predicted else (tp, fn + 1)
-            else:
-                fp, tn = (fp + 1, tn) if predicted else (fp, tn + 1)
-        rows.append(Row(threshold, tp, fp, fn, tn))
-    return rows
+    return [
+        _row(
+            threshold,
+            (
+                (
+                    pair.duplicate,
+                    (distance is not None and distance <= max_distance)
+                    or (estimate is not None and estimate >= threshold),
+                )
+                for pair, distance, estimate in scored
+            ),
+        )
+        for threshold in thresholds
+    ]
 
 
 def evaluate(scored: Sequence[tuple[Pair, int | None]], max_distance: int = 12) -> list[Row]:
     """Precision/recall of "distance <= d" for d in 0..max_distance."""
-    rows: list[Row] = []
-    for threshold in range(max_distance + 1):
-        tp = fp = fn = tn = 0
-        for pair, distance in scored:
-            predicted = distance is not None and distance <= threshold
-            if pair.duplicate:
-                tp, fn = (tp + 1, fn) if predicted else (tp, fn + 1)
-            else:
-                fp, tn = (fp + 1, tn) if predicted else (fp, tn + 1)
-        rows.append(Row(threshold, tp, fp, fn, tn))
-    return rows
+    return [
+        _row(
+            threshold,
+            (
+                (pair.duplicate, distance is not None and distance <= threshold)
+                for pair, distance in scored
+            ),
+        )
+        for threshold in range(max_distance + 1)
+    ]
+
+
+def _row(threshold: float, outcomes: Iterable[tuple[bool, bool]]) -> Row:
+    """The confusion counts of ``(is a duplicate, predicted one)`` outcomes at ``threshold``."""
+    tp = fp = fn = tn = 0
+    for duplicate, predicted in outcomes:
+        if duplicate:
+            tp, fn = (tp + 1, fn) if predicted else (tp, fn + 1)
+        else:
+            fp, tn = (fp + 1, tn) if predicted else (fp, tn + 1)
+    return Row(threshold, tp, fp, fn, tn)
 
 
 def by_kind(scored: Sequence[tuple[Pair, int | None]], threshold: int) -> dict[str, str]:
