@@ -7,7 +7,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import Column, delete, exists, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -259,26 +259,27 @@ def first_with_hash(db: Database, content_hash: str, *, other_than: str) -> int 
     return None if found is None else int(found)
 
 
-def simhashes(db: Database) -> list[tuple[int, int]]:
-    """``(id, simhash)`` of every non-duplicate article that has a fingerprint, by id."""
+def _first_copies_with(db: Database, column: Column[Any]) -> list[tuple[Any, Any]]:
+    """``(id, column)`` of every non-duplicate article where ``column`` is set, by id."""
     with db.read() as conn:
         rows = conn.execute(
-            select(articles.c.id, articles.c.simhash)
-            .where(articles.c.duplicate_of.is_(None), articles.c.simhash.is_not(None))
+            select(articles.c.id, column)
+            .where(articles.c.duplicate_of.is_(None), column.is_not(None))
             .order_by(articles.c.id)
         ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def simhashes(db: Database) -> list[tuple[int, int]]:
+    """``(id, simhash)`` of every non-duplicate article that has a fingerprint, by id."""
+    rows = _first_copies_with(db, articles.c.simhash)
     return [(int(i), u64_from_db(int(h))) for i, h in rows]
 
 
 def minhashes(db: Database) -> list[tuple[int, bytes]]:
     """``(id, serialised MinHash signature)`` of every non-duplicate article that has one, by
     id (short texts; ``scraper.dedup.minhash.from_db`` reads them)."""
-    with db.read() as conn:
-        rows = conn.execute(
-            select(articles.c.id, articles.c.minhash)
-            .where(articles.c.duplicate_of.is_(None), articles.c.minhash.is_not(None))
-            .order_by(articles.c.id)
-        ).all()
+    rows = _first_copies_with(db, articles.c.minhash)
     return [(int(i), bytes(m)) for i, m in rows]
 
 
