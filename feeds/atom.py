@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 
@@ -34,13 +35,16 @@ from feeds.sanitize import clean_xml_text
 from scraper.errors import FeedError
 from scraper.models import StoredArticle
 
-__all__ = ["ATOM_MEDIA_TYPE", "FeedSpec", "render_entries", "render_feed"]
+__all__ = ["ATOM_MEDIA_TYPE", "EntryMemo", "FeedSpec", "render_entries", "render_feed"]
 
 ATOM_MEDIA_TYPE = "application/atom+xml"
 # feedgen writes the Atom namespace as a plain ``xmlns`` attribute: in its tree the elements
 # have no namespace, so they are found by their bare names.
 _ATOM = ""
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+# entry id -> the feedgen entry filled from it, shared by the feeds of one build
+EntryMemo = dict[str, FeedEntry]
 
 
 def _dt(dt: datetime) -> datetime:
@@ -82,9 +86,17 @@ def render_feed(
 
 
 def render_entries(
-    spec: FeedSpec, entries: Sequence[EntryView], *, generator_version: str
+    spec: FeedSpec,
+    entries: Sequence[EntryView],
+    *,
+    generator_version: str,
+    memo: EntryMemo | None = None,
 ) -> bytes:
-    """The Atom document of already prepared entries (see :func:`feeds.model.feed_entries`)."""
+    """The Atom document of already prepared entries (see :func:`feeds.model.feed_entries`).
+
+    ``memo`` (entry id -> feedgen entry) lets one build fill an entry once for every feed it is
+    in (feedgen writes a fresh element tree from it for each feed).
+    """
     fg = FeedGenerator()
     try:
         fg.id(spec.id)
@@ -103,7 +115,12 @@ def render_entries(
         if spec.language:
             fg.language(spec.language)
         for entry in entries:
-            _add_entry(fg, entry)
+            fe = memo.get(entry.id) if memo is not None else None
+            if fe is None:
+                fe = _entry(entry)
+                if memo is not None:
+                    memo[entry.id] = fe
+            fg.add_entry(fe, order="append")
         # feedgen's own tree builder (what atom_str() serialises), so we can patch it first.
         root, doc = fg._create_atom()
         _fix_entry_links(root, entries)
@@ -133,8 +150,8 @@ def _fix_entry_links(root: etree._Element, entries: Sequence[EntryView]) -> None
             element.set(_XML_LANG, entry.language)
 
 
-def _add_entry(fg: FeedGenerator, entry: EntryView) -> None:
-    fe = fg.add_entry(order="append")
+def _entry(entry: EntryView) -> FeedEntry:
+    fe = FeedEntry()
     fe.id(entry.id)
     fe.title(entry.title)
     fe.updated(_dt(entry.updated))
@@ -155,3 +172,4 @@ def _add_entry(fg: FeedGenerator, entry: EntryView) -> None:
         ]
     )
     fe.source(url=entry.source_url, title=entry.source_name)
+    return fe

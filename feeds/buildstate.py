@@ -32,7 +32,7 @@ def _code_salt() -> str:
     for module in (atom_module, jsonfeed_module, model_module, sanitize_module):
         h.update(Path(str(module.__file__)).read_bytes())
     versions = []
-    for dist in ("feedgen", "nh3", "lxml"):
+    for dist in ("feedgen", "nh3", "lxml", "msgspec"):
         try:
             versions.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:

@@ -1,15 +1,19 @@
 """JSON Feed 1.1 (https://jsonfeed.org/version/1.1) beside each Atom feed.
 
 Same entries, ids and dates as the Atom twin (see ``feeds.model``); the bytes are deterministic
-(fixed key order, UTF-8, compact separators, trailing newline).
+(fixed key order, UTF-8, compact separators, trailing newline). Encoded with ``msgspec``: the
+same bytes as ``json.dumps(doc, ensure_ascii=False, separators=(",", ":"))`` (a test holds it
+to that) at several times the speed, and an item is encoded once per build however many feeds
+it is in.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from feeds.model import (
     TAG_SCHEME,
@@ -69,11 +73,12 @@ def render_json_entries(
     spec: FeedSpec,
     entries: Sequence[EntryView],
     *,
-    memo: dict[str, dict[str, Any]] | None = None,
+    memo: dict[str, msgspec.Raw] | None = None,
 ) -> bytes:
     """The JSON Feed document of already prepared entries.
 
-    ``memo`` (entry id -> item) lets one build convert an entry once for every feed it is in.
+    ``memo`` (entry id -> encoded item) lets one build encode an entry once for every feed it
+    is in.
     """
     doc: dict[str, Any] = {"version": JSON_FEED_VERSION, "title": spec.title}
     doc["home_page_url"] = spec.alternate_url
@@ -89,6 +94,14 @@ def render_json_entries(
     if memo is None:
         doc["items"] = [_item(e) for e in entries]
     else:
-        doc["items"] = [memo.get(e.id) or memo.setdefault(e.id, _item(e)) for e in entries]
-    # Compact separators keep json's C encoder (``indent`` falls back to pure Python: 5x slower).
-    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        items: list[msgspec.Raw] = []
+        for e in entries:
+            raw = memo.get(e.id)
+            if raw is None:
+                raw = memo[e.id] = msgspec.Raw(_ENCODER.encode(_item(e)))
+            items.append(raw)
+        doc["items"] = items
+    return _ENCODER.encode(doc) + b"\n"
+
+
+_ENCODER = msgspec.json.Encoder()

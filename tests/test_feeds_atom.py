@@ -314,3 +314,85 @@ def test_one_line_text_fast_path_equals_the_regex_path(text: str) -> None:
     from feeds.model import _WS, _line
 
     assert _line(text) == _WS.sub(" ", clean_xml_text(text)).strip()
+
+
+_JSON_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=30)  # no lone surrogates
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _JSON_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300)
+@given(_JSON_VALUES)
+def test_json_encoder_writes_what_the_json_module_writes(value: object) -> None:
+    """The JSON Feed bytes are those of ``json.dumps`` (UTF-8, compact), only made faster."""
+    from feeds.jsonfeed import _ENCODER
+
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert _ENCODER.encode(value) == expected
+
+
+def test_json_items_encoded_once_per_build_give_the_same_feeds() -> None:
+    import msgspec
+
+    from feeds.jsonfeed import render_json_entries
+    from feeds.model import feed_entries
+
+    arts = sample_articles()
+    memo: dict[str, msgspec.Raw] = {}
+    feeds = [spec(), spec("source", "csis", title="CSIS")]
+    for s in feeds + feeds:  # the second round takes every item from the memo
+        entries = feed_entries(s, arts, source_names=NAMES, source_links=LINKS)
+        plain = render_json_entries(s, entries)
+        assert render_json_entries(s, entries, memo=memo) == plain
+        assert json.loads(plain)["items"][0]["id"] == entries[0].id
+    assert set(memo) == {
+        e.id for s in feeds for e in feed_entries(s, arts, source_names=NAMES)
+    }  # one item per entry, shared by the feeds it is in
+
+
+def test_atom_entries_filled_once_per_build_give_the_same_feeds() -> None:
+    from feeds.atom import EntryMemo, render_entries
+    from feeds.model import feed_entries
+
+    arts = sample_articles()
+    memo: EntryMemo = {}
+    feeds = [spec(), spec("source", "csis", title="CSIS"), spec("tag", "iran", title="Iran")]
+    for s in feeds + feeds:  # the second round takes every entry from the memo
+        entries = feed_entries(s, arts, source_names=NAMES, source_links=LINKS)
+        plain = render_entries(s, entries, generator_version="1")
+        assert render_entries(s, entries, generator_version="1", memo=memo) == plain
+        check_feed(plain)
+    assert len(memo) == len(
+        {e.id for s in feeds for e in feed_entries(s, arts, source_names=NAMES)}
+    )
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_entry_id_is_the_uuid5_of_the_canonical_url(url: str) -> None:
+    import uuid
+
+    try:
+        expected = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, url))
+    except UnicodeEncodeError:  # lone surrogates: both refuse them
+        with pytest.raises(UnicodeEncodeError):
+            entry_id(url)
+        return
+    assert entry_id(url) == expected
+
+
+_URLISH = st.text(alphabet=st.sampled_from("aZ09 -._~!#$%&'()*+,/:;=?@[]<>\"{}|\\^`\x00\x7fé€\t"))
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.text(), _URLISH))
+def test_iri_fast_path_equals_the_quoting_path(url: str) -> None:
+    from urllib.parse import quote
+
+    from feeds.model import _IRI_SAFE, _iri
+
+    expected = quote(clean_xml_text(url.strip()), safe=_IRI_SAFE) if url else url
+    assert _iri(url) == expected

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
@@ -251,9 +252,11 @@ def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = publish.render_entries  # type: ignore[attr-defined]
 
-    def counting(spec: FeedSpec, entries: Sequence[EntryView], *, generator_version: str) -> bytes:
+    def counting(
+        spec: FeedSpec, entries: Sequence[EntryView], *, generator_version: str, **memo: Any
+    ) -> bytes:
         calls.append(f"{spec.kind}/{spec.key}")
-        return real(spec, entries, generator_version=generator_version)
+        return real(spec, entries, generator_version=generator_version, **memo)
 
     monkeypatch.setattr(publish, "render_entries", counting)
     return calls
@@ -305,3 +308,32 @@ def test_renamed_source_changes_fingerprint(
     assert "source/kas" not in calls
     parsed = check_feed((tmp_path / "sources" / "csis.atom").read_bytes())
     assert parsed.entries[0].source.title == "CSIS (new)"
+
+
+def test_garbage_collector_paused_during_a_build_and_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+    real = publish.plan_feeds
+
+    def planning(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(publish, "plan_feeds", planning)
+    assert gc.isenabled()
+    build_all(MemoryArticles(sample_articles()), config(str(tmp_path / "ok")), now=NOW)
+    assert seen == [False] and gc.isenabled()
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(FeedError):  # restored after a failed build too
+        build_all(MemoryArticles([]), config(str(blocker / "feeds")), now=NOW)
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        build_all(MemoryArticles(sample_articles()), config(str(tmp_path / "off")), now=NOW)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
