@@ -31,8 +31,8 @@ def test_upgrade_from_previous_version_keeps_data(
     db_url: str, make_article: ArticleFactory
 ) -> None:
     db = Database.from_url(db_url)
-    assert migrate(db, target=LATEST_VERSION - 1) == LATEST_VERSION - 1
-    old = Store(db)  # the previous version's store: ingest and service tables only
+    assert migrate(db, target=6) == 6  # before the last two: locks.holder, v8's indexes
+    old = Store(db)  # the older version's store: ingest and service tables only
     old.sync_sources(
         [
             SourceConfig(
@@ -64,7 +64,9 @@ def test_upgrade_from_previous_version_keeps_data(
     assert "ix_articles_content_hash" in indexes  # migration 4
     assert "minhash" in columns  # migration 5
     assert "body_policy" in columns  # migration 6
-    assert "holder" not in lock_columns  # added by the latest migration
+    assert "holder" not in lock_columns  # added by migration 7
+    assert {"ix_articles_published_utc", "ix_articles_duplicate_of"} <= indexes  # v1's
+    assert not indexes & {"ix_articles_newest", "ix_articles_duplicates"}  # migration 8's
     old.close()
 
     new = Store.open(db_url)
@@ -74,6 +76,10 @@ def test_upgrade_from_previous_version_keeps_data(
             indexes = {i["name"] for i in sa.inspect(conn).get_indexes("articles")}
             columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
         assert "ix_articles_content_hash" in indexes
+        assert {"ix_articles_newest", "ix_articles_source_newest", "ix_articles_duplicates"} <= (
+            indexes
+        )
+        assert not indexes & {"ix_articles_published_utc", "ix_articles_duplicate_of"}
         assert "body_policy" in columns
         with new._db.read() as conn:
             lock = conn.execute(sa.select(schema.locks)).one()

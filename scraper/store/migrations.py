@@ -101,7 +101,17 @@ def _add_column(conn: Connection, table: Table, name: str) -> None:
 
 
 #: Indexes schema.py declares on v1 tables that later migrations added.
-_LATER_INDEXES = ("ix_articles_content_hash",)
+_LATER_INDEXES = (
+    "ix_articles_content_hash",
+    "ix_articles_newest",
+    "ix_articles_source_newest",
+    "ix_articles_duplicates",
+)
+#: Indexes of v1 that a later migration (8) replaced, as v1 created them.
+_V1_ONLY_INDEXES = {
+    "ix_articles_published_utc": "published_utc",
+    "ix_articles_duplicate_of": "duplicate_of",
+}
 #: Nullable columns schema.py declares on ``articles`` that later migrations added.
 _LATER_ARTICLE_COLUMNS = ("minhash", "body_policy")
 
@@ -126,6 +136,8 @@ def _v1_ingest(conn: Connection) -> None:
             index.drop(conn)
     for name in _LATER_ARTICLE_COLUMNS:  # ... and without the columns added later
         _drop_column(conn, schema.articles, name)
+    for name, column in _V1_ONLY_INDEXES.items():  # ... and with the indexes replaced since
+        conn.execute(text(f"CREATE INDEX {name} ON articles ({column})"))
 
 
 def _v2_service(conn: Connection) -> None:
@@ -156,6 +168,19 @@ def _v7_lock_holder(conn: Connection) -> None:
     _add_column(conn, schema.locks, "holder")
 
 
+_V8_INDEXES = frozenset(
+    {"ix_articles_newest", "ix_articles_source_newest", "ix_articles_duplicates"}
+)
+
+
+def _v8_newest_first_indexes(conn: Connection) -> None:
+    for name in _V1_ONLY_INDEXES:
+        conn.execute(text(f"DROP INDEX {name}"))
+    for index in schema.articles.indexes:
+        if index.name in _V8_INDEXES:
+            index.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest: sources, articles, tags, fetch state, runs", _v1_ingest),
     Migration(2, "service: source schedule, flags, last report; locks", _v2_service),
@@ -167,6 +192,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         7, "service: locks.holder (the holding process, to replace a dead one)", _v7_lock_holder
+    ),
+    Migration(
+        8,
+        "feeds: newest-first indexes; the duplicate_of index holds only duplicates",
+        _v8_newest_first_indexes,
     ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from scraper.store.types import JSONText, UTCDateTime
@@ -105,9 +106,19 @@ articles = Table(
     Column("minhash", LargeBinary, nullable=True),  # short texts' MinHash signature (v5)
     Column("body_policy", Text, nullable=True),  # sanitiser policy of body_html (v6)
     Index("ix_articles_source_id_first_seen", "source_id", "first_seen"),
-    Index("ix_articles_published_utc", "published_utc"),
+    # newest first (feeds, digests): read in index order, stopping at the limit, instead of
+    # sorting every candidate row with its bodies (v8)
+    Index("ix_articles_newest", "published_utc", "first_seen", "id"),
+    Index("ix_articles_source_newest", "source_id", "published_utc", "first_seen", "id"),
     Index("ix_articles_simhash", "simhash"),
-    Index("ix_articles_duplicate_of", "duplicate_of"),
+    # only the near-duplicates: a full index made SQLite pick it for "duplicate_of IS NULL",
+    # which is nearly every row (v8)
+    Index(
+        "ix_articles_duplicates",
+        "duplicate_of",
+        sqlite_where=text("duplicate_of IS NOT NULL"),
+        postgresql_where=text("duplicate_of IS NOT NULL"),
+    ),
     Index("ix_articles_content_hash", "content_hash"),
     sqlite_autoincrement=True,
 )
