@@ -388,3 +388,54 @@ def test_body_policy_is_stored_and_follows_the_content(
     store.save_article("ipis", edited, upd, url="u", tags=[], now=NOW)  # unsanitised now
     got = store.article(aid)
     assert got is not None and got.body_policy is None
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        ({}, "ix_articles_newest"),
+        ({"source_ids": ["ipis"]}, "ix_articles_source_newest"),
+        ({"tags": ["iran"]}, "ix_articles_newest"),
+    ],
+)
+def test_newest_first_reads_an_index_in_order_on_sqlite(
+    sqlite_url: str, make_article: ArticleFactory, query: dict[str, Any], index: str
+) -> None:
+    """Feed queries stop at their limit instead of sorting every row (with its bodies).
+
+    SQLite used to pick the duplicate_of index for ``duplicate_of IS NULL`` (nearly every row)
+    and sort the whole table; on 50,000 articles one feed query took 0.1-0.4 s.
+    """
+    st = Store.open(sqlite_url)
+    try:
+        for i in range(1, 31):
+            art, dec = make_article(i, published=NOW - timedelta(days=i))
+            st.save_article("ipis", art, dec, url=f"u{i}", tags=["iran"], now=NOW)
+        stmt = store_articles.articles_select(limit=10, **query)
+        sql = str(
+            stmt.compile(
+                dialect=sa.dialects.sqlite.dialect(), compile_kwargs={"literal_binds": True}
+            )
+        )
+        with st._db.read() as conn:
+            plan = " | ".join(r[3] for r in conn.execute(sa.text("EXPLAIN QUERY PLAN " + sql)))
+        assert index in plan and "TEMP B-TREE" not in plan, plan
+        assert [a.id for a in st.articles(limit=10, **query)] == list(range(1, 11))
+    finally:
+        st.close()
+
+
+def test_articles_by_id_returns_the_existing_ones(
+    store: Store, make_article: ArticleFactory
+) -> None:
+    ids = []
+    for i in range(1, 4):
+        art, dec = make_article(i)
+        ids.append(store.save_article("ipis", art, dec, url=f"u{i}", tags=["iran"], now=NOW))
+    got = store.articles_by_id([ids[2], ids[0], ids[0], 9999])
+    assert sorted(got) == sorted([ids[0], ids[2]])
+    assert got[ids[2]] == store.article(ids[2])  # same rows, tags included
+    assert got[ids[0]].tags == ("iran",)
+    assert store.articles_by_id([]) == {}
+    many = store.articles_by_id(range(1, 1200))  # more ids than one IN (...) chunk
+    assert sorted(many) == sorted(ids)

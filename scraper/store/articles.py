@@ -7,7 +7,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Column, delete, exists, func, select, update
+from sqlalchemy import Column, Select, delete, exists, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -349,6 +349,29 @@ def articles_query(
     ``source_ids``/``tags`` filter when non-empty (tags: any of them); ``first_seen_from`` is
     inclusive, ``first_seen_to`` exclusive; near-duplicates are left out unless asked for.
     """
+    stmt = articles_select(
+        source_ids=source_ids,
+        tags=tags,
+        include_duplicates=include_duplicates,
+        first_seen_from=first_seen_from,
+        first_seen_to=first_seen_to,
+        limit=limit,
+    )
+    with db.read() as conn:
+        rows = conn.execute(stmt).mappings().all()
+        return _materialise(conn, rows)
+
+
+def articles_select(
+    *,
+    source_ids: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
+    include_duplicates: bool = False,
+    first_seen_from: datetime | None = None,
+    first_seen_to: datetime | None = None,
+    limit: int | None = None,
+) -> Select[Any]:
+    """The query of :func:`articles_query` (the ``ix_articles_*newest`` indexes serve its order)."""
     conds: list[ColumnElement[bool]] = []
     if source_ids:
         conds.append(articles.c.source_id.in_(list(source_ids)))
@@ -367,9 +390,7 @@ def articles_query(
     stmt = select(articles).where(*conds).order_by(*_NEWEST_FIRST)
     if limit is not None:
         stmt = stmt.limit(max(limit, 0))
-    with db.read() as conn:
-        rows = conn.execute(stmt).mappings().all()
-        return _materialise(conn, rows)
+    return stmt
 
 
 def article(db: Database, article_id: int) -> StoredArticle | None:
@@ -378,6 +399,17 @@ def article(db: Database, article_id: int) -> StoredArticle | None:
         row = conn.execute(select(articles).where(articles.c.id == article_id)).mappings().all()
         found = _materialise(conn, row)
     return found[0] if found else None
+
+
+def articles_by_id(db: Database, ids: Iterable[int]) -> dict[int, StoredArticle]:
+    """The stored articles of ``ids`` that exist, by id (one query per 500 ids)."""
+    wanted = sorted(set(ids))
+    found: dict[int, StoredArticle] = {}
+    with db.read() as conn:
+        for part in chunks(wanted):
+            rows = conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all()
+            found.update((a.id, a) for a in _materialise(conn, rows))
+    return found
 
 
 def duplicate_clusters(db: Database) -> list[tuple[StoredArticle, list[StoredArticle]]]:
