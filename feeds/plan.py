@@ -10,7 +10,7 @@ contain one of its ``keywords`` (if any) as a whole word (:func:`keyword_match`)
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -41,7 +41,7 @@ class ArticleSource(Protocol):
         limit: int | None = None,
     ) -> list[StoredArticle]: ...
 
-    def article(self, article_id: int) -> StoredArticle | None: ...
+    def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +206,4 @@ def originals(store: ArticleSource, plans: Sequence[PlannedFeed]) -> dict[int, S
         for a in p.articles
         if a.duplicate_of is not None
     }
-    found: dict[int, StoredArticle] = {}
-    for article_id in sorted(wanted):
-        original = store.article(article_id)
-        if original is not None:
-            found[article_id] = original
-    return found
+    return store.articles_by_id(wanted)

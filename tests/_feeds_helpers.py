@@ -7,7 +7,7 @@ offset, a near-duplicate republished by another institute, hostile markup in one
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -156,8 +156,8 @@ class MemoryArticles:
         ]
         return out if limit is None else out[:limit]
 
-    def article(self, article_id: int) -> StoredArticle | None:
-        return self._by_id.get(article_id)
+    def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]:
+        return {i: self._by_id[i] for i in ids if i in self._by_id}
 
 
 def check_feed(data: bytes) -> Any:

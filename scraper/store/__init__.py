@@ -10,7 +10,7 @@ an unknown ledger state) as ``ValueError``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import ParamSpec, TypeVar
@@ -264,6 +264,11 @@ class Store:
     def article(self, article_id: int) -> StoredArticle | None:
         """One stored article by id, ``None`` if absent."""
         return _articles.article(self._db, article_id)
+
+    @_db_errors
+    def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]:
+        """The stored articles of ``ids`` that exist, by id (absent ids are left out)."""
+        return _articles.articles_by_id(self._db, ids)
 
     @_db_errors
     def duplicate_clusters(self) -> list[tuple[StoredArticle, list[StoredArticle]]]:
