@@ -398,31 +398,32 @@ def test_body_policy_is_stored_and_follows_the_content(
         ({"tags": ["iran"]}, "ix_articles_newest"),
     ],
 )
-def test_newest_first_reads_an_index_in_order_on_sqlite(
-    sqlite_url: str, make_article: ArticleFactory, query: dict[str, Any], index: str
+def test_newest_first_reads_an_index_in_order(
+    store: Store, make_article: ArticleFactory, query: dict[str, Any], index: str
 ) -> None:
     """Feed queries stop at their limit instead of sorting every row (with its bodies).
 
     SQLite used to pick the duplicate_of index for ``duplicate_of IS NULL`` (nearly every row)
-    and sort the whole table; on 50,000 articles one feed query took 0.1-0.4 s.
+    and sort the whole table; on 50,000 articles one feed query took 0.1-0.4 s (PostgreSQL,
+    without an index in that order: 40-50 ms for the combined and tag feeds).
     """
-    st = Store.open(sqlite_url)
-    try:
-        for i in range(1, 31):
-            art, dec = make_article(i, published=NOW - timedelta(days=i))
-            st.save_article("ipis", art, dec, url=f"u{i}", tags=["iran"], now=NOW)
-        stmt = store_articles.articles_select(limit=10, **query)
-        sql = str(
-            stmt.compile(
-                dialect=sa.dialects.sqlite.dialect(), compile_kwargs={"literal_binds": True}
-            )
-        )
-        with st._db.read() as conn:
+    for i in range(1, 31):
+        art, dec = make_article(i, published=NOW - timedelta(days=i))
+        store.save_article("ipis", art, dec, url=f"u{i}", tags=["iran"], now=NOW)
+    stmt = store_articles.articles_select(limit=10, **query)
+    with store._db.read() as conn:
+        sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        if store.backend == "postgresql":
+            # a table this small is cheaper to sort: ask whether an index gives the order
+            conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            conn.execute(sa.text("SET LOCAL enable_sort = off"))
+            index += "_desc"
+            plan = " | ".join(r[0] for r in conn.execute(sa.text("EXPLAIN " + sql)))
+            assert index in plan and "Sort" not in plan, plan
+        else:
             plan = " | ".join(r[3] for r in conn.execute(sa.text("EXPLAIN QUERY PLAN " + sql)))
-        assert index in plan and "TEMP B-TREE" not in plan, plan
-        assert [a.id for a in st.articles(limit=10, **query)] == list(range(1, 11))
-    finally:
-        st.close()
+            assert index in plan and "TEMP B-TREE" not in plan, plan
+    assert [a.id for a in store.articles(limit=10, **query)] == list(range(1, 11))
 
 
 def test_articles_by_id_returns_the_existing_ones(

@@ -103,8 +103,7 @@ def _add_column(conn: Connection, table: Table, name: str) -> None:
 #: Indexes schema.py declares on v1 tables that later migrations added.
 _LATER_INDEXES = (
     "ix_articles_content_hash",
-    "ix_articles_newest",
-    "ix_articles_source_newest",
+    *schema.DIALECT_INDEXES,
     "ix_articles_duplicates",
 )
 #: Indexes of v1 that a later migration (8) replaced, as v1 created them.
@@ -131,8 +130,8 @@ def _v1_ingest(conn: Connection) -> None:
     _SOURCES_V1.create(conn)
     for table in (schema.articles, schema.article_tags, schema.fetch_state, schema.runs):
         table.create(conn)
-    for index in schema.articles.indexes:  # v1 as it was: without the indexes added later
-        if index.name in _LATER_INDEXES:
+    for index in schema.indexes_on(schema.articles, conn.dialect.name):  # v1 as it was:
+        if index.name in _LATER_INDEXES:  # without the indexes added later
             index.drop(conn)
     for name in _LATER_ARTICLE_COLUMNS:  # ... and without the columns added later
         _drop_column(conn, schema.articles, name)
@@ -168,15 +167,13 @@ def _v7_lock_holder(conn: Connection) -> None:
     _add_column(conn, schema.locks, "holder")
 
 
-_V8_INDEXES = frozenset(
-    {"ix_articles_newest", "ix_articles_source_newest", "ix_articles_duplicates"}
-)
+_V8_INDEXES = frozenset({*schema.DIALECT_INDEXES, "ix_articles_duplicates"})
 
 
 def _v8_newest_first_indexes(conn: Connection) -> None:
     for name in _V1_ONLY_INDEXES:
         conn.execute(text(f"DROP INDEX {name}"))
-    for index in schema.articles.indexes:
+    for index in schema.indexes_on(schema.articles, conn.dialect.name):
         if index.name in _V8_INDEXES:
             index.create(conn)
 

@@ -7,6 +7,8 @@ these tables, columns and indexes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -106,10 +108,6 @@ articles = Table(
     Column("minhash", LargeBinary, nullable=True),  # short texts' MinHash signature (v5)
     Column("body_policy", Text, nullable=True),  # sanitiser policy of body_html (v6)
     Index("ix_articles_source_id_first_seen", "source_id", "first_seen"),
-    # newest first (feeds, digests): read in index order, stopping at the limit, instead of
-    # sorting every candidate row with its bodies (v8)
-    Index("ix_articles_newest", "published_utc", "first_seen", "id"),
-    Index("ix_articles_source_newest", "source_id", "published_utc", "first_seen", "id"),
     Index("ix_articles_simhash", "simhash"),
     # only the near-duplicates: a full index made SQLite pick it for "duplicate_of IS NULL",
     # which is nearly every row (v8)
@@ -122,6 +120,37 @@ articles = Table(
     Index("ix_articles_content_hash", "content_hash"),
     sqlite_autoincrement=True,
 )
+
+# Newest first (feeds, digests: ``published_utc DESC NULLS LAST, first_seen DESC, id DESC``),
+# read in index order and stopped at the limit instead of sorting every candidate row with its
+# bodies (v8). SQLite sorts NULL lowest and reads an ascending index backwards in exactly that
+# order, but refuses NULLS in index definitions; PostgreSQL needs the order spelled out.
+DIALECT_INDEXES: dict[str, str] = {
+    "ix_articles_newest": "sqlite",
+    "ix_articles_source_newest": "sqlite",
+    "ix_articles_newest_desc": "postgresql",
+    "ix_articles_source_newest_desc": "postgresql",
+}
+_by_date = (articles.c.published_utc, articles.c.first_seen, articles.c.id)
+Index("ix_articles_newest", *_by_date).ddl_if(dialect="sqlite")
+Index("ix_articles_source_newest", articles.c.source_id, *_by_date).ddl_if(dialect="sqlite")
+
+
+def _by_date_desc() -> tuple[Any, ...]:
+    c = articles.c
+    return (c.published_utc.desc().nulls_last(), c.first_seen.desc(), c.id.desc())
+
+
+Index("ix_articles_newest_desc", *_by_date_desc()).ddl_if(dialect="postgresql")
+Index("ix_articles_source_newest_desc", articles.c.source_id, *_by_date_desc()).ddl_if(
+    dialect="postgresql"
+)
+
+
+def indexes_on(table: Table, dialect: str) -> list[Index]:
+    """The indexes of ``table`` that a database of ``dialect`` has."""
+    return [i for i in table.indexes if DIALECT_INDEXES.get(str(i.name), dialect) == dialect]
+
 
 article_tags = Table(
     "article_tags",
