@@ -1,8 +1,9 @@
 """Feed rendering cost: feedgen (what we ship) against a minimal lxml-only Atom writer.
 
 Run: ``python -m benchmarks.feeds`` (``--sources 50 --per-source 1000 --repeat 3``); add
-``--sqlite`` to also build from a real SQLite store holding the same articles (saving them
-through the Store API takes about a minute).
+``--sqlite`` to also build from a real SQLite store holding the same articles, or
+``--db URL`` from an empty database such as PostgreSQL (saving the articles through the Store
+API takes about a minute).
 
 Measured on the same in-memory articles (full HTML bodies of ~3 KB, all distinct, stored as
 the pipeline stores them: sanitised at ingest under ``feeds.sanitize.POLICY``):
@@ -15,8 +16,8 @@ the pipeline stores them: sanitised at ingest under ``feeds.sanitize.POLICY``):
    (every feed rendered), the usual rebuild where fingerprints show nothing changed, a rebuild
    after one article changed, and a forced full render of rows stored without a sanitiser
    policy (older rows: sanitised while rendering, with a cold and a warm sanitiser cache);
-3. with ``--sqlite``: ``build_all`` reading from a SQLite file (first build, forced, nothing
-   changed), queries and row decoding included.
+3. with ``--sqlite`` / ``--db``: ``build_all`` reading from that database (first build,
+   forced, nothing changed), queries and row decoding included.
 
 Times are the best of ``--repeat`` runs.
 """
@@ -266,9 +267,11 @@ def best(fn: Callable[[], object], repeat: int, *, cold: bool = False) -> float:
     return min(times)
 
 
-def sqlite_store(articles: Sequence[StoredArticle], folder: str) -> Store:
-    """A SQLite store holding ``articles``, saved through the Store API as the pipeline saves."""
-    store = Store.open(f"sqlite:///{folder}/bench.db")
+def filled_store(articles: Sequence[StoredArticle], url: str) -> Store:
+    """The store at ``url`` (empty) holding ``articles``, saved as the pipeline saves them."""
+    store = Store.open(url)
+    if store.count_articles():
+        raise SystemExit(f"{url}: the benchmark needs an empty database")
     ids: dict[int, int] = {}
     for a in articles:
         article = Article(
@@ -310,6 +313,7 @@ def main() -> None:
     ap.add_argument("--per-source", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sqlite", action="store_true", help="also build from a SQLite store")
+    ap.add_argument("--db", help="also build from the (empty) database at this store URL")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -407,22 +411,31 @@ def main() -> None:
             f"; <= 2x lxml: {'OK' if ratio <= 2 else 'MISSED'} ({ratio:.2f}x from the store, "
             f"{r2 / b2:.2f}x writer only)"
         )
-        if args.sqlite:
-            t = time.perf_counter()
-            db = sqlite_store(articles, tmp)
-            saved_s = time.perf_counter() - t
-            sql_config = make_config(args.sources, f"{tmp}/sqlite-feeds")
-            t = time.perf_counter()
-            build_all(db, sql_config, now=NOW)
-            sql_first = time.perf_counter() - t
-            sql_forced = best(lambda: build_all(db, sql_config, now=NOW, force=True), args.repeat)
-            sql_skipped = best(lambda: build_all(db, sql_config, now=NOW), args.repeat)
-            db.close()
-            print(
-                f"from SQLite ({len(articles)} articles saved in {saved_s:.0f} s): first build "
-                f"{sql_first * 1000:.0f} ms, forced full render {sql_forced * 1000:.0f} ms, "
-                f"nothing changed {sql_skipped * 1000:.0f} ms"
-            )
+        for url in ([f"sqlite:///{tmp}/bench.db"] if args.sqlite else []) + (
+            [args.db] if args.db else []
+        ):
+            from_database(articles, url, f"{tmp}/db-feeds", args.sources, args.repeat)
+
+
+def from_database(
+    articles: Sequence[StoredArticle], url: str, out: str, sources: int, repeat: int
+) -> None:
+    """``build_all`` reading ``articles`` from the database at ``url`` (filled first)."""
+    t = time.perf_counter()
+    db = filled_store(articles, url)
+    saved_s = time.perf_counter() - t
+    config = make_config(sources, f"{out}-{db.backend}")
+    t = time.perf_counter()
+    build_all(db, config, now=NOW)
+    first_s = time.perf_counter() - t
+    forced = best(lambda: build_all(db, config, now=NOW, force=True), repeat)
+    skipped = best(lambda: build_all(db, config, now=NOW), repeat)
+    db.close()
+    print(
+        f"from {db.backend} ({len(articles)} articles saved in {saved_s:.0f} s): first build "
+        f"{first_s * 1000:.0f} ms, forced full render {forced * 1000:.0f} ms, nothing changed "
+        f"{skipped * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":
