@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from lxml import etree  # type: ignore[import-untyped]
+from sqlalchemy import text
 
 from feeds import model
 from feeds.atom import render_entries
@@ -295,6 +296,11 @@ def filled_store(articles: Sequence[StoredArticle], url: str) -> Store:
         ids[a.id] = store.save_article(
             a.source_id, article, decision, url=a.url, tags=a.tags, now=a.first_seen
         )
+    if store.backend == "postgresql":
+        # table statistics, as autovacuum gathers them (it is off on some machines: without
+        # them the planner scans article_tags for every feed)
+        with store._db.write() as conn:
+            conn.execute(text("ANALYZE"))
     return store
 
 
