@@ -32,8 +32,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from feeds.digest import Digest, build, build_message, render
+from feeds.digest import Digest, build, render
 from feeds.mailer import send_due
+from feeds.message import build_message
 from feeds.period import period_bounds
 from scraper.config import Config, parse_config
 from scraper.models import Article, Decision, SaveAction, StoredArticle

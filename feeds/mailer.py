@@ -31,7 +31,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feeds.digest import Digest, admin_health, build, build_message, message_id_for, render
+from feeds.digest import Digest, admin_health, build, render
+from feeds.message import build_message, message_id_for
 from feeds.period import due_period, next_period, period_bounds, periods_between
 from feeds.transport import OutboxTransport, SmtpTransport, Transport, transport_for
 from feeds.unsubscribe import load_secret, unsubscribe_url

@@ -14,15 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.digest import (
-    Digest,
-    build,
-    build_message,
-    message_id_for,
-    render,
-    select_items,
-    summarize,
-)
+from feeds.digest import Digest, build, render, select_items, summarize
+from feeds.message import build_message, message_id_for
 from feeds.period import (
     due_period,
     next_period,

@@ -24,7 +24,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from feeds.digest import message_id_for
 from feeds.mailer import (
     OutboxTransport,
     PermanentMailError,
@@ -35,6 +34,7 @@ from feeds.mailer import (
     send_due,
     status,
 )
+from feeds.message import message_id_for
 from feeds.period import period_bounds
 from scraper.config import Config, SmtpConfig, parse_config
 from scraper.errors import MailError, SmtpAuthError
