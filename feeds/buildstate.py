@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds import atom as atom_module
+from feeds import fingerprint as fingerprint_module
 from feeds import jsonfeed as jsonfeed_module
 from feeds import model as model_module
 from feeds import sanitize as sanitize_module
@@ -27,9 +28,10 @@ STATE_FILE = ".build-state"  # JSON; hidden, so the web routes never serve it
 
 
 def _code_salt() -> str:
-    """What else decides the bytes: our rendering code and the libraries doing the work."""
+    """What else decides the bytes: our rendering (and fingerprinting) code and its libraries."""
     h = hashlib.blake2b(digest_size=16)
-    for module in (atom_module, jsonfeed_module, model_module, sanitize_module):
+    modules = (atom_module, fingerprint_module, jsonfeed_module, model_module, sanitize_module)
+    for module in modules:
         h.update(Path(str(module.__file__)).read_bytes())
     versions = []
     for dist in ("feedgen", "nh3", "lxml", "msgspec"):

@@ -21,7 +21,7 @@ import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
 from typing import Literal
@@ -43,7 +43,6 @@ __all__ = [
     "FeedSpec",
     "entry_id",
     "feed_entries",
-    "feed_fingerprint",
     "feed_updated",
     "rfc3339",
 ]
@@ -357,82 +356,6 @@ def feed_entries(
                 memo[article.id] = entry
         out.append(entry)
     return out
-
-
-_ARTICLE_FIELDS = tuple(f.name for f in fields(StoredArticle))
-_DIGESTED_FIELDS = frozenset({"body_html", "body_text"})
-_MAPPING_FIELDS = frozenset(
-    f.name for f in fields(StoredArticle) if str(f.type).startswith("Mapping")
-)
-
-
-def _article_key(
-    article: StoredArticle, source_names: Mapping[str, str], source_links: Mapping[str, str]
-) -> bytes:
-    """A digest of every field of ``article`` and its source's name/link.
-
-    The bodies go into the hash as they are (each after its length), the other fields as
-    their ``repr``; SHA-256 is the fastest of hashlib's hashes on CPUs with SHA extensions.
-    """
-    h = hashlib.sha256()
-    values: list[object] = []
-    for name in _ARTICLE_FIELDS:
-        value: object = getattr(article, name)
-        if name in _DIGESTED_FIELDS:
-            data = str(value).encode("utf-8", "surrogatepass")
-            h.update(len(data).to_bytes(8, "little"))
-            h.update(data)
-            continue
-        if name in _MAPPING_FIELDS:
-            value = sorted(getattr(article, name).items())
-        values.append(value)
-    values.append((source_names.get(article.source_id), source_links.get(article.source_id)))
-    h.update(repr(values).encode("utf-8", "surrogatepass"))
-    return h.digest()[:16]
-
-
-def feed_fingerprint(
-    spec: FeedSpec,
-    articles: Sequence[StoredArticle],
-    *,
-    source_names: Mapping[str, str],
-    source_links: Mapping[str, str],
-    originals: Mapping[int, StoredArticle],
-    salt: str,
-    memo: dict[int, bytes] | None = None,
-) -> str:
-    """A digest of everything :func:`feed_entries` and the writers read for this feed.
-
-    Every field of every article (bodies by digest; new ``StoredArticle`` fields are included
-    automatically), the spec, the names/links of the articles' sources, the first copies of
-    near-duplicates and ``salt`` (code and library versions). Equal fingerprints give equal
-    bytes, so a build can skip rendering a feed whose fingerprint did not change. ``memo``
-    (article id -> digest) lets one build digest an article once for all its feeds; share it
-    only between calls with the same ``source_names`` and ``source_links``.
-    """
-    h = hashlib.blake2b(digest_size=20)
-
-    def put(value: object) -> None:
-        h.update(repr(value).encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-
-    put(salt)
-    put(spec)
-    for a in articles:
-        key = memo.get(a.id) if memo is not None else None
-        if key is None:
-            key = _article_key(a, source_names, source_links)
-            if memo is not None:
-                memo[a.id] = key
-        h.update(key)
-        if a.duplicate_of is not None and spec.include_duplicates:
-            first = originals.get(a.duplicate_of)
-            put(
-                None
-                if first is None
-                else (first.url, first.title, first.source_id, source_names.get(first.source_id))
-            )
-    return h.hexdigest()
 
 
 def feed_updated(entries: Sequence[EntryView]) -> datetime:

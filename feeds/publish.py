@@ -38,8 +38,9 @@ import msgspec
 
 from feeds.atom import EntryMemo, render_entries
 from feeds.buildstate import STATE_FILE, dump_state, file_stat, load_state, salt, still_there
+from feeds.fingerprint import feed_fingerprint
 from feeds.jsonfeed import render_json_entries
-from feeds.model import EntryView, feed_entries, feed_fingerprint
+from feeds.model import EntryView, feed_entries
 from feeds.opml import FeedFile, render_index, render_opml
 from feeds.plan import ArticleSource, base_url, keyword_match, originals, plan_feeds
 from scraper import __version__
