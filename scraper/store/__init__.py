@@ -35,6 +35,7 @@ from scraper.store import articles as _articles
 from scraper.store import fetchstate as _fetch
 from scraper.store import ledger as _ledger
 from scraper.store import locks as _locks
+from scraper.store import queries as _queries
 from scraper.store import runs as _runs
 from scraper.store.engine import DEFAULT_URL, Database, normalize_url
 from scraper.store.ledger import SENDING_STALE_AFTER
@@ -250,7 +251,7 @@ class Store:
         limit: int | None = None,
     ) -> list[StoredArticle]:
         """Stored articles, newest first (published, else first seen), filtered."""
-        return _articles.articles_query(
+        return _queries.articles_query(
             self._db,
             source_ids=source_ids,
             tags=tags,
@@ -263,22 +264,22 @@ class Store:
     @_db_errors
     def article(self, article_id: int) -> StoredArticle | None:
         """One stored article by id, ``None`` if absent."""
-        return _articles.article(self._db, article_id)
+        return _queries.article(self._db, article_id)
 
     @_db_errors
     def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]:
         """The stored articles of ``ids`` that exist, by id (absent ids are left out)."""
-        return _articles.articles_by_id(self._db, ids)
+        return _queries.articles_by_id(self._db, ids)
 
     @_db_errors
     def duplicate_clusters(self) -> list[tuple[StoredArticle, list[StoredArticle]]]:
         """Each first copy with its near-duplicates; clusters newest first."""
-        return _articles.duplicate_clusters(self._db)
+        return _queries.duplicate_clusters(self._db)
 
     @_db_errors
     def count_articles(self, source_id: str | None = None) -> int:
         """Number of stored articles (of one source, or all), duplicates included."""
-        return _articles.count_articles(self._db, source_id)
+        return _queries.count_articles(self._db, source_id)
 
     # -- digest ledger ---------------------------------------------------------------------
     @_db_errors

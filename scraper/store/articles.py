@@ -1,23 +1,25 @@
-"""Articles, their tags and the dedup identity: the store side of ``extract -> dedup -> store``."""
+"""Articles, their tags and the dedup identity: the store side of ``extract -> dedup -> store``.
+
+Writing (:func:`save_article`) and what dedup asks before a save (:func:`identity`,
+:func:`first_with_hash`, :func:`simhashes`, :func:`minhashes`); reading articles back as
+:class:`~scraper.models.StoredArticle` values is :mod:`scraper.store.queries`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Column, Select, delete, exists, func, select, update
-from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Column, delete, func, select, update
+from sqlalchemy.engine import Connection
 
-from scraper.models import Article, ArticleIdentity, Decision, SaveAction, StoredArticle
+from scraper.models import Article, ArticleIdentity, Decision, SaveAction
 from scraper.store.engine import Database
 from scraper.store.schema import article_tags, articles
 from scraper.store.types import (
     ensure_aware,
     iso_with_offset,
-    parse_iso,
     simhash_from_db,
     simhash_to_db,
     u64_from_db,
@@ -25,10 +27,7 @@ from scraper.store.types import (
 
 __all__ = [
     "CHUNK",
-    "article",
-    "articles_query",
-    "count_articles",
-    "duplicate_clusters",
+    "first_with_hash",
     "identity",
     "minhashes",
     "save_article",
@@ -281,171 +280,3 @@ def minhashes(db: Database) -> list[tuple[int, bytes]]:
     id (short texts; ``scraper.dedup.minhash.from_db`` reads them)."""
     rows = _first_copies_with(db, articles.c.minhash)
     return [(int(i), bytes(m)) for i, m in rows]
-
-
-def _tags_for(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    out: dict[int, list[str]] = {}
-    for part in chunks(ids):
-        for aid, tag in conn.execute(
-            select(article_tags.c.article_id, article_tags.c.tag)
-            .where(article_tags.c.article_id.in_(part))
-            .order_by(article_tags.c.article_id, article_tags.c.tag)
-        ):
-            out.setdefault(int(aid), []).append(tag)
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _stored(row: RowMapping, tags: Mapping[int, tuple[str, ...]]) -> StoredArticle:
-    fs = row["field_sources"] or {}
-    return StoredArticle(
-        id=row["id"],
-        source_id=row["source_id"],
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        title=row["title"],
-        authors=tuple(row["authors"] or ()),
-        published=parse_iso(row["published"]),
-        updated=parse_iso(row["updated"]),
-        language=row["language"],
-        summary=row["summary"],
-        body_text=row["body_text"],
-        body_html=row["body_html"],
-        tags=tags.get(row["id"], ()),
-        image=row["image"],
-        content_hash=row["content_hash"],
-        simhash=simhash_from_db(row["simhash"]),
-        duplicate_of=row["duplicate_of"],
-        first_seen=row["first_seen"],
-        last_changed=row["last_changed"],
-        field_sources=MappingProxyType(dict(fs)),
-        body_policy=row["body_policy"],
-    )
-
-
-_NEWEST_FIRST = (
-    articles.c.published_utc.desc().nulls_last(),
-    articles.c.first_seen.desc(),
-    articles.c.id.desc(),
-)
-
-
-def _materialise(conn: Connection, rows: Sequence[RowMapping]) -> list[StoredArticle]:
-    tags = _tags_for(conn, [r["id"] for r in rows])
-    return [_stored(r, tags) for r in rows]
-
-
-def articles_query(
-    db: Database,
-    *,
-    source_ids: Sequence[str] | None = None,
-    tags: Sequence[str] | None = None,
-    include_duplicates: bool = False,
-    first_seen_from: datetime | None = None,
-    first_seen_to: datetime | None = None,
-    limit: int | None = None,
-) -> list[StoredArticle]:
-    """Stored articles, newest first (published, else first seen).
-
-    ``source_ids``/``tags`` filter when non-empty (tags: any of them); ``first_seen_from`` is
-    inclusive, ``first_seen_to`` exclusive; near-duplicates are left out unless asked for.
-    """
-    stmt = articles_select(
-        source_ids=source_ids,
-        tags=tags,
-        include_duplicates=include_duplicates,
-        first_seen_from=first_seen_from,
-        first_seen_to=first_seen_to,
-        limit=limit,
-    )
-    with db.read() as conn:
-        rows = conn.execute(stmt).mappings().all()
-        return _materialise(conn, rows)
-
-
-def articles_select(
-    *,
-    source_ids: Sequence[str] | None = None,
-    tags: Sequence[str] | None = None,
-    include_duplicates: bool = False,
-    first_seen_from: datetime | None = None,
-    first_seen_to: datetime | None = None,
-    limit: int | None = None,
-) -> Select[Any]:
-    """The query of :func:`articles_query` (the ``ix_articles_*newest`` indexes serve its order)."""
-    conds: list[ColumnElement[bool]] = []
-    if source_ids:
-        conds.append(articles.c.source_id.in_(list(source_ids)))
-    if tags:
-        conds.append(
-            exists().where(
-                article_tags.c.article_id == articles.c.id, article_tags.c.tag.in_(list(tags))
-            )
-        )
-    if not include_duplicates:
-        conds.append(articles.c.duplicate_of.is_(None))
-    if first_seen_from is not None:
-        conds.append(articles.c.first_seen >= ensure_aware(first_seen_from, "first_seen_from"))
-    if first_seen_to is not None:
-        conds.append(articles.c.first_seen < ensure_aware(first_seen_to, "first_seen_to"))
-    stmt = select(articles).where(*conds).order_by(*_NEWEST_FIRST)
-    if limit is not None:
-        stmt = stmt.limit(max(limit, 0))
-    return stmt
-
-
-def article(db: Database, article_id: int) -> StoredArticle | None:
-    """One stored article by id."""
-    with db.read() as conn:
-        row = conn.execute(select(articles).where(articles.c.id == article_id)).mappings().all()
-        found = _materialise(conn, row)
-    return found[0] if found else None
-
-
-def articles_by_id(db: Database, ids: Iterable[int]) -> dict[int, StoredArticle]:
-    """The stored articles of ``ids`` that exist, by id (one query per 500 ids)."""
-    wanted = sorted(set(ids))
-    found: dict[int, StoredArticle] = {}
-    with db.read() as conn:
-        for part in chunks(wanted):
-            rows = conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all()
-            found.update((a.id, a) for a in _materialise(conn, rows))
-    return found
-
-
-def duplicate_clusters(db: Database) -> list[tuple[StoredArticle, list[StoredArticle]]]:
-    """Each first copy with its near-duplicates (oldest first); clusters newest first."""
-    with db.read() as conn:
-        dup_rows = (
-            conn.execute(
-                select(articles)
-                .where(articles.c.duplicate_of.is_not(None))
-                .order_by(articles.c.first_seen, articles.c.id)
-            )
-            .mappings()
-            .all()
-        )
-        if not dup_rows:
-            return []
-        first_ids = sorted({int(r["duplicate_of"]) for r in dup_rows})
-        first_rows: list[RowMapping] = []
-        for part in chunks(first_ids):
-            first_rows.extend(
-                conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all()
-            )
-        dups = _materialise(conn, dup_rows)
-        firsts = _materialise(conn, first_rows)
-    by_first: dict[int, list[StoredArticle]] = {}
-    for d in dups:
-        assert d.duplicate_of is not None
-        by_first.setdefault(d.duplicate_of, []).append(d)
-    firsts.sort(key=lambda a: (a.first_seen, a.id), reverse=True)
-    return [(f, by_first[f.id]) for f in firsts if f.id in by_first]
-
-
-def count_articles(db: Database, source_id: str | None = None) -> int:
-    """How many articles are stored (for one source, or all), duplicates included."""
-    stmt = select(func.count()).select_from(articles)
-    if source_id is not None:
-        stmt = stmt.where(articles.c.source_id == source_id)
-    with db.read() as conn:
-        return int(conn.execute(stmt).scalar_one())
