@@ -1,8 +1,9 @@
 """One run of the ingest pipeline: discover -> fetch -> extract -> dedup -> store, per source.
 
 The I/O edge that ties the pure stages together. One failing source never stops a run: its
-errors are counted in its :class:`SourceReport` and the other sources go on. Each article is
-saved in its own transaction, so a crash leaves a consistent database.
+errors are counted (:class:`scraper.tally.Tally`) into its :class:`SourceReport` and the other
+sources go on. Each article is saved in its own transaction, so a crash leaves a consistent
+database.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from feeds.sanitize import POLICY as SANITIZER_POLICY
 from feeds.sanitize import sanitize_html
@@ -22,23 +23,21 @@ from scraper.discover import discover
 from scraper.extract import extract
 from scraper.fetch import Fetcher
 from scraper.models import (
-    Article,
     ArticleLink,
     Decision,
     FetchResult,
     FetchState,
     FetchStatus,
-    FillRates,
     SaveAction,
     SourceReport,
 )
 from scraper.store import Store
+from scraper.tally import Tally
 
 __all__ = ["NullProgress", "Progress", "RunOptions", "run_scrape", "scrape_source"]
 
 log = logging.getLogger(__name__)
 
-_MAX_MESSAGES = 20  # error lines kept per source and run
 #: Shorter bodies are not linked by exact content (menus, "page not found" texts...).
 MIN_EXACT_WORDS = 12
 
@@ -82,71 +81,6 @@ class RunOptions:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(slots=True)
-class _Tally:
-    """Mutable counters of one source's run (frozen into a SourceReport at the end)."""
-
-    listing_pages: int = 0
-    links_found: int = 0
-    fetched: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    not_modified: int = 0
-    blocked: int = 0
-    disallowed: int = 0
-    errors: int = 0
-    duplicates: int = 0
-    extracted: int = 0
-    with_title: int = 0
-    with_author: int = 0
-    with_date: int = 0
-    with_body: int = 0
-    messages: list[str] = field(default_factory=list)
-
-    def error(self, message: str) -> None:
-        self.errors += 1
-        if len(self.messages) < _MAX_MESSAGES:
-            self.messages.append(message)
-
-    def count_fields(self, article: Article) -> None:
-        self.extracted += 1
-        self.with_title += bool(article.title)
-        self.with_author += bool(article.authors)
-        self.with_date += article.published is not None
-        self.with_body += len(article.body_text) >= 200
-
-    def report(self, source_id: str, started: datetime, finished: datetime) -> SourceReport:
-        n = self.extracted
-        fill = (
-            FillRates(
-                title=self.with_title / n,
-                author=self.with_author / n,
-                date=self.with_date / n,
-                body=self.with_body / n,
-            )
-            if n
-            else FillRates()
-        )
-        counts: dict[str, Any] = {name: getattr(self, name) for name in _COUNTS}
-        return SourceReport(
-            source_id=source_id,
-            started=started,
-            finished=finished,
-            error_messages=tuple(self.messages),
-            fill=fill,
-            **counts,
-        )
-
-
-#: The SourceReport counters a _Tally keeps under the same names.
-_COUNTS = tuple(
-    f.name
-    for f in fields(SourceReport)
-    if f.type == "int" and f.name in _Tally.__dataclass_fields__
-)
 
 
 def _since(source: SourceConfig, options: RunOptions, now: datetime) -> datetime | None:
@@ -228,7 +162,7 @@ class _SourceRun:
         self.index = index
         self.progress = progress
         self.clock = clock
-        self.tally = _Tally()
+        self.tally = Tally()
 
     async def run(self, options: RunOptions) -> SourceReport:
         started = self.clock()
