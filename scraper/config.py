@@ -3,6 +3,8 @@
 Every problem is reported as one ``path: message`` line (``sources[3].listing.link_selector:
 not a valid CSS selector``); unknown keys are errors, because typos are common. Loading a
 config has no side effect: nothing is fetched, written or sent before it validated.
+The checked string types the models use (selectors, URLs, time zones...) are in
+:mod:`scraper.configtypes`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,9 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,8 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from selectolax.lexbor import LexborHTMLParser
 
+from scraper.configtypes import ID_RE, Css, Email, HttpUrl, Regex, Schedule, TimeZone, identifier
 from scraper.errors import ConfigError
 
 __all__ = [
@@ -46,76 +46,6 @@ __all__ = [
 ]
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_PROBE = LexborHTMLParser("<html><body><p>x</p></body></html>")
-
-
-def _identifier(value: str) -> str:
-    """An id usable in file names and URLs (sources, filtered feeds)."""
-    if not _ID_RE.match(value):
-        raise ValueError("use lower-case letters, digits, '-' and '_' (at most 64)")
-    return value
-
-
-def _css(value: str) -> str:
-    """A CSS selector lexbor accepts."""
-    try:
-        _PROBE.css(value)
-    except Exception as e:  # lexbor raises ValueError/SelectolaxError on bad selectors
-        raise ValueError("not a valid CSS selector") from e
-    return value
-
-
-def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as e:
-        raise ValueError(f"not a valid regular expression ({e})") from e
-    return value
-
-
-def _http_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError("must be an absolute http(s) URL")
-    return value
-
-
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Tehran)") from e
-    return value
-
-
-def _email(value: str) -> str:
-    if "\r" in value or "\n" in value or not re.match(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", value):
-        raise ValueError("not a valid email address")
-    return value
-
-
-def _cron_or_interval(value: str) -> str:
-    """``every 6h`` / ``every 30m`` / ``every 1d`` or a 5-field cron expression."""
-    if re.match(r"^every\s+\d+\s*[smhd]$", value.strip()):
-        return value
-    fields = value.split()
-    if len(fields) != 5:
-        raise ValueError("use 'every 6h' (s/m/h/d) or a 5-field cron expression")
-    try:
-        from apscheduler.triggers.cron import CronTrigger
-
-        CronTrigger.from_crontab(value, timezone="UTC")
-    except ValueError as e:
-        raise ValueError(f"not a valid cron expression ({e})") from e
-    return value
-
-
-Css = Annotated[str, AfterValidator(_css)]
-Regex = Annotated[str, AfterValidator(_regex)]
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-TimeZone = Annotated[str, AfterValidator(_timezone)]
-Email = Annotated[str, AfterValidator(_email)]
-Schedule = Annotated[str, AfterValidator(_cron_or_interval)]
 
 
 class _Model(BaseModel):
@@ -202,13 +132,13 @@ class SourceConfig(_Model):
     @field_validator("id")
     @classmethod
     def _id_shape(cls, v: str) -> str:
-        return _identifier(v)
+        return identifier(v)
 
     @field_validator("tags")
     @classmethod
     def _tag_shape(cls, v: list[str]) -> list[str]:
         for tag in v:
-            if not _ID_RE.match(tag):
+            if not ID_RE.match(tag):
                 raise ValueError(f"tag {tag!r}: use lower-case letters, digits, '-' and '_'")
         return v
 
@@ -231,7 +161,7 @@ class FilteredFeed(_Model):
     @field_validator("id")
     @classmethod
     def _id_shape(cls, v: str) -> str:
-        return _identifier(v)
+        return identifier(v)
 
 
 class FeedsConfig(_Model):
