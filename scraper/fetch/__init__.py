@@ -4,8 +4,9 @@
 robots.txt (:mod:`.robots`), global and per-host politeness (:mod:`.politeness`), conditional
 GET, retries (:mod:`.retry`), a wall-clock deadline, a cap on the decoded body
 (:mod:`.decode`), charset decoding (:mod:`.charset`), manual redirects and challenge-page
-detection, all inside (:mod:`.client`). :func:`gunzip_capped` inflates a gzip sitemap the
-fetcher returned as raw bytes, with the same kind of cap.
+detection, all inside (:mod:`.client`; answers become results in :mod:`.outcome`).
+:func:`gunzip_capped` inflates a gzip sitemap the fetcher returned as raw bytes, with the same
+kind of cap.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ bound inactivity); the raw body read through a bounded decoder (:mod:`.decode`) 
 text (:mod:`.charset`) (all of one request: :mod:`.exchange`). Redirects are followed by hand
 (``max_redirects``, http/https only, loops refused, robots re-checked per hop); 408/429/5xx
 and connection errors are retried with backoff or ``Retry-After`` (:mod:`.retry`). Per-URL
-faults never raise: they come back as a status and one ``error`` line.
+faults never raise: they come back as a status and one ``error`` line (:mod:`.outcome`).
 
 The deadline bounds each HTTP request (one attempt at one hop), not the waits between them:
 queueing behind other requests to the same host and backoff are politeness, not slowness.
@@ -32,13 +32,12 @@ from scraper.errors import FetchError
 from scraper.fetch.decode import ACCEPT_ENCODING
 from scraper.fetch.exchange import (
     ACCEPT_HEADER,
-    BINARY_MAGIC,
     Accept,
-    Exchange,
     Exchanger,
     describe,
     inspect,
 )
+from scraper.fetch.outcome import Outcome, finished, result
 from scraper.fetch.politeness import HostGate, host_key
 from scraper.fetch.retry import backoff_delay, is_retryable_status, parse_retry_after
 from scraper.fetch.robots import (
@@ -64,16 +63,6 @@ class FetchStats:
     bytes_received: int = 0
     bytes_decoded: int = 0
     retries: int = 0
-
-
-@dataclass(slots=True)
-class _Outcome:
-    """The end of the attempts at one URL: an exchange, or an error line."""
-
-    attempts: int
-    exchange: Exchange | None = None
-    error: str | None = None
-    http_status: int | None = None
 
 
 def _is_http(url: str) -> bool:
@@ -173,7 +162,7 @@ class Fetcher:
             return await self._fetch(url, etag, last_modified, accept)
         except Exception as e:  # the contract: one URL's fault is data, never an exception
             log.exception("fetch %s failed unexpectedly", url)
-            return self._result(url, url, FetchStatus.ERROR, error=f"{type(e).__name__}: {e}")
+            return result(url, url, FetchStatus.ERROR, error=f"{type(e).__name__}: {e}")
 
     async def aclose(self) -> None:
         """Close the HTTP client if the fetcher made it."""
@@ -193,15 +182,6 @@ class Fetcher:
 
     # -- one URL --------------------------------------------------------------------------
 
-    def _result(self, url: str, final_url: str, status: FetchStatus, **kw: object) -> FetchResult:
-        return FetchResult(
-            url=url,
-            final_url=final_url,
-            status=status,
-            fetched_at=datetime.now(UTC),
-            **kw,  # type: ignore[arg-type]
-        )
-
     def _headers(
         self, etag: str | None, last_modified: str | None, accept: Accept
     ) -> dict[str, str]:
@@ -220,7 +200,7 @@ class Fetcher:
         self, url: str, etag: str | None, last_modified: str | None, accept: Accept
     ) -> FetchResult:
         if not _is_http(url):
-            return self._result(url, url, FetchStatus.ERROR, error="not an http(s) URL")
+            return result(url, url, FetchStatus.ERROR, error="not an http(s) URL")
         headers = self._headers(etag, last_modified, accept)
         current = _defragment(url)
         redirects: list[str] = []
@@ -230,7 +210,7 @@ class Fetcher:
             outcome = await self._attempts(current, headers, accept)
             ex = outcome.exchange
             if ex is None:
-                return self._result(
+                return result(
                     url,
                     current,
                     FetchStatus.ERROR,
@@ -240,7 +220,7 @@ class Fetcher:
                     redirects=tuple(redirects),
                 )
             if ex.kind != "redirect":
-                return self._finish(
+                return finished(
                     url,
                     ex=ex,
                     attempts=outcome.attempts,
@@ -258,7 +238,7 @@ class Fetcher:
             elif len(redirects) > self.config.max_redirects:
                 problem = f"more than {self.config.max_redirects} redirects"
             if problem is not None:
-                return self._result(
+                return result(
                     url,
                     current,
                     FetchStatus.ERROR,
@@ -275,7 +255,7 @@ class Fetcher:
             why = f"robots.txt unreachable ({policy.reason}); disallowed for now"
         else:
             why = "disallowed by robots.txt"
-        return self._result(
+        return result(
             url,
             current,
             FetchStatus.DISALLOWED,
@@ -284,65 +264,9 @@ class Fetcher:
             attempts=0,
         )
 
-    def _finish(
-        self,
-        url: str,
-        *,
-        ex: Exchange,
-        attempts: int,
-        redirects: list[str],
-        etag: str | None,
-        last_modified: str | None,
-    ) -> FetchResult:
-        common: dict[str, object] = {
-            "http_status": ex.status,
-            "content_type": ex.headers.get("content-type"),
-            "etag": ex.headers.get("etag") or (etag if ex.kind == "not_modified" else None),
-            "last_modified": ex.headers.get("last-modified")
-            or (last_modified if ex.kind == "not_modified" else None),
-            "attempts": attempts,
-            "redirects": tuple(redirects),
-        }
-        final = ex.url
-        if ex.kind == "not_modified":
-            return self._result(url, final, FetchStatus.NOT_MODIFIED, **common)
-        if ex.blocked:
-            why = f"challenge page (HTTP {ex.status})"
-            if "cf-mitigated" in ex.headers:
-                why = (
-                    f"challenge page (HTTP {ex.status}, cf-mitigated: {ex.headers['cf-mitigated']})"
-                )
-            return self._result(url, final, FetchStatus.BLOCKED, error=why, **common)
-        if not 200 <= ex.status < 300:
-            suffix = f" after {attempts} attempts" if attempts > 1 else ""
-            reason = httpx.codes.get_reason_phrase(ex.status)
-            return self._result(
-                url,
-                final,
-                FetchStatus.ERROR,
-                error=f"HTTP {ex.status} {reason}".rstrip() + suffix,
-                **common,
-            )
-        media = ex.media_type
-        if ex.kind == "not_html" or (
-            not media and ex.accept == "html" and ex.body.startswith(BINARY_MAGIC)
-        ):
-            return self._result(
-                url, final, FetchStatus.NOT_HTML, error=f"not HTML ({media or 'binary'})", **common
-            )
-        return self._result(
-            url,
-            final,
-            FetchStatus.OK,
-            content=ex.body,
-            text=ex.text,
-            encoding=ex.encoding,
-            **common,
-        )
-
     # -- attempts, retries ----------------------------------------------------------------
 
-    async def _attempts(self, url: str, headers: Mapping[str, str], accept: Accept) -> _Outcome:
+    async def _attempts(self, url: str, headers: Mapping[str, str], accept: Accept) -> Outcome:
         """Requests to ``url`` until an answer that is not worth retrying, or retries run out."""
         key = host_key(url)
         attempt = 0
@@ -356,16 +280,16 @@ class Fetcher:
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
                 # httpx parses a redirect's Location even when not following it, so a
                 # ``Location: javascript:...`` surfaces here, not as a redirect.
-                return _Outcome(attempt, error=f"invalid URL or redirect target refused ({e})")
+                return Outcome(attempt, error=f"invalid URL or redirect target refused ({e})")
             except httpx.TransportError as e:
                 problem = describe(e)
             except FetchError as e:  # deadline, too large, bad encoding: retrying will not help
-                return _Outcome(attempt, error=str(e), http_status=e.status)
+                return Outcome(attempt, error=str(e), http_status=e.status)
             else:
                 if ex.kind == "body":
                     inspect(ex, accept)
                 if not is_retryable_status(ex.status) or ex.blocked or ex.kind != "body":
-                    return _Outcome(attempt, exchange=ex)
+                    return Outcome(attempt, exchange=ex)
                 status = ex.status
                 problem = f"HTTP {status}"
                 retry_after = parse_retry_after(ex.headers.get("retry-after"), datetime.now(UTC))
@@ -373,10 +297,10 @@ class Fetcher:
                 if retry_after is not None:  # the host asked for a pause: give it to it
                     self._gate.defer(key, min(retry_after, cap))
                 tries = f"{attempt} attempts" if attempt > 1 else "1 attempt"
-                return _Outcome(attempt, error=f"{problem} after {tries}", http_status=status)
+                return Outcome(attempt, error=f"{problem} after {tries}", http_status=status)
             if retry_after is not None and retry_after > cap:
                 self._gate.defer(key, cap)
-                return _Outcome(
+                return Outcome(
                     attempt,
                     error=f"{problem}: Retry-After {retry_after:.0f} s is beyond the "
                     f"{cap:g} s cap; given up",
