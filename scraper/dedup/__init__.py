@@ -8,8 +8,8 @@ Three identities, strongest first (details in each module and in ``docs/dedup.md
   normalised body.
 * :func:`simhash` + :class:`SimHashIndex` (``simhash``): is it a copy of a piece we already
   have under another URL or source?
-* :func:`short_signature` + :class:`MinHashIndex` (``minhash``): the same question for short
-  texts (under 150 words), where a 64-bit SimHash is weak: MinHash over the same shingles.
+* :func:`short_signature` (``minhash``) + :class:`MinHashIndex` (``lsh``): the same question for
+  short texts (under 150 words), where a 64-bit SimHash is weak: MinHash over the same shingles.
 
 :func:`decide` (``decide``) turns them into a :class:`~scraper.models.Decision`.
 """
@@ -25,13 +25,8 @@ from scraper.dedup.decide import (
     hash_version,
 )
 from scraper.dedup.hashing import CONTENT_HASH_VERSION, content_hash, normalize_text
-from scraper.dedup.minhash import (
-    LinearMinHashIndex,
-    MinHashIndex,
-    jaccard_estimate,
-    short_signature,
-    signature,
-)
+from scraper.dedup.lsh import LinearMinHashIndex, MinHashIndex
+from scraper.dedup.minhash import jaccard_estimate, short_signature, signature
 from scraper.dedup.simhash import (
     MAX_DISTANCE,
     MIN_WORDS,
