@@ -42,8 +42,9 @@ from feeds.plan import plan_feeds
 from feeds.publish import build_all
 from feeds.sanitize import POLICY, sanitize_html
 from scraper.config import Config, parse_config
-from scraper.models import Article, Decision, SaveAction, StoredArticle
+from scraper.models import StoredArticle
 from scraper.store import Store
+from tests._feeds_helpers import save_stored
 
 NOW = datetime(2025, 7, 14, 9, 0, tzinfo=UTC)
 WORDS = [
@@ -273,29 +274,7 @@ def filled_store(articles: Sequence[StoredArticle], url: str) -> Store:
     store = Store.open(url)
     if store.count_articles():
         raise SystemExit(f"{url}: the benchmark needs an empty database")
-    ids: dict[int, int] = {}
-    for a in articles:
-        article = Article(
-            title=a.title,
-            authors=a.authors,
-            published=a.published,
-            language=a.language,
-            summary=a.summary,
-            body_text=a.body_text,
-            body_html=a.body_html,
-            tags=a.tags,
-            body_policy=a.body_policy,
-        )
-        decision = Decision(
-            action=SaveAction.NEW,
-            canonical_url=a.canonical_url,
-            content_hash=a.content_hash,
-            simhash=None,
-            duplicate_of=ids[a.duplicate_of] if a.duplicate_of is not None else None,
-        )
-        ids[a.id] = store.save_article(
-            a.source_id, article, decision, url=a.url, tags=a.tags, now=a.first_seen
-        )
+    save_stored(store, articles)
     if store.backend == "postgresql":
         # table statistics, as autovacuum gathers them (it is off on some machines: without
         # them the planner scans article_tags for every feed)

@@ -16,7 +16,6 @@ from feeds.model import EntryView, FeedSpec, entry_id
 from feeds.publish import atomic_write, build_all, keyword_match
 from feeds.validate import check_dir
 from scraper.errors import FeedError
-from scraper.models import Article, Decision, SaveAction
 from scraper.store import Store
 from tests._feeds_helpers import (
     NOW,
@@ -26,6 +25,7 @@ from tests._feeds_helpers import (
     config,
     replace,
     sample_articles,
+    save_stored,
 )
 
 EXPECTED_ATOM = {
@@ -50,31 +50,7 @@ def _files(root: Path) -> dict[str, int]:
 def store(tmp_path: Path) -> Iterator[Store]:
     """A real SQLite store holding the sample articles (duplicate_of remapped to store ids)."""
     st = Store.open("sqlite:///" + str(tmp_path / "db" / "scraper.db"))
-    ids: dict[int, int] = {}
-    for a in sample_articles():
-        art = Article(
-            url=a.url,
-            canonical_url=a.canonical_url,
-            # SQLite's driver refuses lone surrogates (the renderer copes with them: atom tests)
-            title=(a.title or "").encode("utf-8", "replace").decode("utf-8"),
-            authors=a.authors,
-            published=a.published,
-            language=a.language,
-            summary=a.summary,
-            body_text=a.body_text,
-            body_html=a.body_html,
-            tags=a.tags,
-        )
-        decision = Decision(
-            action=SaveAction.NEW,
-            canonical_url=a.canonical_url,
-            content_hash=a.content_hash,
-            simhash=None,
-            duplicate_of=ids[a.duplicate_of] if a.duplicate_of else None,
-        )
-        ids[a.id] = st.save_article(
-            a.source_id, art, decision, url=a.url, tags=a.tags, now=a.first_seen
-        )
+    save_stored(st, sample_articles())
     yield st
     st.close()
 
