@@ -251,14 +251,16 @@ class Store:
         limit: int | None = None,
     ) -> list[StoredArticle]:
         """Stored articles, newest first (published, else first seen), filtered."""
-        return _queries.articles_query(
+        return _queries.load(
             self._db,
-            source_ids=source_ids,
-            tags=tags,
-            include_duplicates=include_duplicates,
-            first_seen_from=first_seen_from,
-            first_seen_to=first_seen_to,
-            limit=limit,
+            _queries.articles_select(
+                source_ids=source_ids,
+                tags=tags,
+                include_duplicates=include_duplicates,
+                first_seen_from=first_seen_from,
+                first_seen_to=first_seen_to,
+                limit=limit,
+            ),
         )
 
     @_db_errors

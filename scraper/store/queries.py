@@ -1,7 +1,7 @@
 """Reading stored articles back as :class:`~scraper.models.StoredArticle` values.
 
 The newest-first query behind ``Store.articles`` (:func:`articles_select` builds it,
-:func:`articles_query` runs it), single and batched look-ups by id, near-duplicate clusters and
+:func:`load` runs it), single and batched look-ups by id, near-duplicate clusters and
 counts. Rows and their tags become ``StoredArticle`` values in :func:`_materialise`, one tag
 query per 500 rows.
 """
@@ -26,10 +26,10 @@ from scraper.store.types import ensure_aware, parse_iso, simhash_from_db
 __all__ = [
     "article",
     "articles_by_id",
-    "articles_query",
     "articles_select",
     "count_articles",
     "duplicate_clusters",
+    "load",
 ]
 
 
@@ -84,29 +84,8 @@ def _materialise(conn: Connection, rows: Sequence[RowMapping]) -> list[StoredArt
     return [_stored(r, tags) for r in rows]
 
 
-def articles_query(
-    db: Database,
-    *,
-    source_ids: Sequence[str] | None = None,
-    tags: Sequence[str] | None = None,
-    include_duplicates: bool = False,
-    first_seen_from: datetime | None = None,
-    first_seen_to: datetime | None = None,
-    limit: int | None = None,
-) -> list[StoredArticle]:
-    """Stored articles, newest first (published, else first seen).
-
-    ``source_ids``/``tags`` filter when non-empty (tags: any of them); ``first_seen_from`` is
-    inclusive, ``first_seen_to`` exclusive; near-duplicates are left out unless asked for.
-    """
-    stmt = articles_select(
-        source_ids=source_ids,
-        tags=tags,
-        include_duplicates=include_duplicates,
-        first_seen_from=first_seen_from,
-        first_seen_to=first_seen_to,
-        limit=limit,
-    )
+def load(db: Database, stmt: Select[Any]) -> list[StoredArticle]:
+    """The stored articles a select of ``articles`` rows finds, in its order, tags included."""
     with db.read() as conn:
         rows = conn.execute(stmt).mappings().all()
         return _materialise(conn, rows)
@@ -121,7 +100,12 @@ def articles_select(
     first_seen_to: datetime | None = None,
     limit: int | None = None,
 ) -> Select[Any]:
-    """The query of :func:`articles_query` (the ``ix_articles_*newest`` indexes serve its order)."""
+    """Stored articles, newest first (published, else first seen): the query, for :func:`load`.
+
+    ``source_ids``/``tags`` filter when non-empty (tags: any of them); ``first_seen_from`` is
+    inclusive, ``first_seen_to`` exclusive; near-duplicates are left out unless asked for. The
+    ``ix_articles_*newest`` indexes serve its order.
+    """
     conds: list[ColumnElement[bool]] = []
     if source_ids:
         conds.append(articles.c.source_id.in_(list(source_ids)))
