@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.extract import extract, is_blocked
+from scraper.extract import blocked, extract, is_blocked
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "thinktanks"
 
@@ -43,6 +43,15 @@ def test_marker_case_and_non_ascii_text() -> None:
     # the Kelvin sign is a "k" only to a case-insensitive match
     assert is_blocked(CHALLENGE.replace("<title>", "<p>\u212a</p><title>"))
     assert not is_blocked("<title>Just a mo\u212aent</title>" + "<p>text</p>" * 10)
+
+
+def test_title_after_any_whitespace_and_grouped_literals() -> None:
+    assert is_blocked(CHALLENGE.replace("<title>", "<title>\u3000\n\u2003"))
+    assert is_blocked(CHALLENGE.replace("<title>", "<p>\u00ab\u2019</p><title>\xa0"))
+    # the pieces sought for the weak markers stand for exactly the literals
+    grouped = {w for piece, words in blocked._WEAK_GROUPS for w in words or (piece,)}
+    assert grouped == {w.encode("ascii") for w in blocked._WEAK_LITERALS}
+    assert all(piece in w for piece, words in blocked._WEAK_GROUPS for w in words)
 
 
 def test_articles_mentioning_cloudflare_are_not_blocked() -> None:

@@ -102,18 +102,11 @@ def _visible_length(page: str) -> int:
 _STRONG_LOWER = re.compile(_STRONG.pattern)
 
 
-def _strong(head: str, low: str) -> bool:
-    if any(c in head for c in _CASE_TWINS):
-        return _STRONG.search(head) is not None
-    return _STRONG_LOWER.search(low) is not None
-
-
 # The hints and literals are ASCII. Without İ or K (Kelvin), the only characters whose lower
 # case is or holds an ASCII letter without being one, an ASCII string is in head.lower() exactly
 # when its bytes are in the UTF-8 bytes of head with ASCII letters lowered (bytes below 0x80 are
 # ASCII characters there and nothing else): those are much cheaper to make than head.lower().
 _STRONG_HINT_BYTES = tuple(h.encode("ascii") for h in _STRONG_HINTS)
-_WEAK_LITERAL_BYTES = tuple(h.encode("ascii") for h in _WEAK_LITERALS)
 _CHEAP_HINT_BYTES = tuple(h.encode("ascii") for h in _CHEAP_HINTS)
 
 
@@ -128,6 +121,84 @@ def _has(low: str | bytes, texts: tuple[str, ...], raw: tuple[bytes, ...]) -> bo
         return any(t in low for t in texts if gated or _GATE not in t)
     gated = _GATE_BYTES in low
     return any(r in low for r in raw if gated or _GATE_BYTES not in r)
+
+
+# Each search of a long page costs about the same whatever it seeks, so the bytes path asks
+# fewer of them (the text path above keeps the hints as they are).
+#
+# _STRONG's <title> branch is "<title>", whitespace (what \s matches: the characters of
+# str.isspace, all below U+3001, here in UTF-8), then one of four openings; the page is searched
+# for "<title>" once, and each one found is tried there.
+_SPACE = b"|".join(re.escape(chr(c).encode("utf-8")) for c in range(0x3001) if chr(c).isspace())
+_TITLE_OPENING = re.compile(
+    rb"<title>(?:" + _SPACE + rb")*(just a moment|attention required|please wait|access denied)"
+)
+# its other branches: each one holds one of these
+_STRONG_OTHERS = (b"_cf_chl_opt", b"cf-error-details", b"challenge-")
+_CHALLENGES = (
+    b"/cdn-cgi/challenge-platform/h/",
+    b"challenge-form",
+    b"challenge-running",
+    b"challenge-stage",
+    b"challenge-error-text",
+)
+# _WEAK_LITERALS, those that share a piece sought once (a page without "captcha" has neither
+# "px-captcha" nor "captcha-delivery.com"); a piece without literals is one itself
+_WEAK_GROUPS: tuple[tuple[bytes, tuple[bytes, ...]], ...] = (
+    (b"cf-wrapper", ()),
+    (b"cf-browser-verification", ()),
+    (b"cf_chl_", ()),
+    (b"ray id:", ()),
+    (b"performance &", (b"performance &amp; security by", b"performance & security by")),
+    (b"checking your browser before accessing", ()),
+    (b"verifying you are human", ()),
+    (b"enable javascript and cookies to continue", ()),
+    (b"has banned", ()),
+    (b"incapsula", (b"incapsula incident id", b"_incapsula_resource")),
+    (b"access to this page has been denied", ()),
+    (b"captcha", (b"px-captcha", b"captcha-delivery.com")),
+    (b"/_sec/cp_challenge", ()),
+)
+
+
+def _has_weak_literal(low: bytes) -> bool:
+    """Whether one of :data:`_WEAK_LITERALS` is in ``low`` (lower-cased UTF-8)."""
+    for piece, literals in _WEAK_GROUPS:
+        if piece in low and (not literals or any(w in low for w in literals)):
+            return True
+    return False
+
+
+def _has_twins(raw: bytes) -> bool:
+    """Whether one of :data:`_CASE_TWINS` is in the text of the UTF-8 bytes ``raw``.
+
+    İ ı ſ K are c4 b0, c4 b1, c5 bf and e2 84 aa in UTF-8: a single byte is sought several
+    times faster than a sequence, and most pages have none of c4, c5 and aa.
+    """
+    return (
+        (b"\xc4" in raw and (b"\xc4\xb0" in raw or b"\xc4\xb1" in raw))
+        or (b"\xc5" in raw and b"\xc5\xbf" in raw)
+        or (b"\xaa" in raw and b"\xe2\x84\xaa" in raw)
+    )
+
+
+def _may_be_strong(low: bytes) -> bool:
+    """Whether :data:`_STRONG` may match the text of ``low`` (lower-cased UTF-8, no twins) and
+    one of :data:`_STRONG_HINTS` is in it (the text path asks the same)."""
+    denied = False
+    start = low.find(b"<title>")
+    while start >= 0:
+        found = _TITLE_OPENING.match(low, start)
+        if found is not None:
+            if found.group(1) != b"access denied":
+                return True  # (the opening is one of the hints)
+            denied = True
+        start = low.find(b"<title>", start + 7)
+    others = [piece in low for piece in _STRONG_OTHERS]
+    if others[0] or others[1] or (others[2] and any(c in low for c in _CHALLENGES)):
+        return True
+    # "access denied | ... used cloudflare ...": the hint is "cloudflare</title>" (or another)
+    return denied and _has(low, _STRONG_HINTS, _STRONG_HINT_BYTES)
 
 
 def is_blocked(
@@ -156,21 +227,34 @@ def _verdict(
     if not html:
         return False
     head = html[:_HEAD_BYTES]
-    twins = any(c in head for c in _CASE_TWINS)
-    if twins:
-        low: str | bytes = head.lower()
-    else:
-        low = (utf8 if utf8 is not None else head.encode("utf-8", "surrogatepass")).lower()
-    if _has(low, _STRONG_HINTS, _STRONG_HINT_BYTES) and _strong(
-        head, low if isinstance(low, str) else head.lower()
-    ):
+    raw = utf8 if utf8 is not None else head.encode("utf-8", "surrogatepass")
+    if _has_twins(raw):
+        return _text_verdict(head, len(html), status)
+    low = raw.lower()
+    if _may_be_strong(low) and _STRONG_LOWER.search(head.lower()) is not None:
         return True
     if len(html) > _WEAK_MAX:
         return False  # block pages are small; a long page is the real thing
-    if not twins and not _has(low, _WEAK_LITERALS, _WEAK_LITERAL_BYTES):
+    if not _has_weak_literal(low):
         return False
     if not _has(low, _CHEAP_HINTS, _CHEAP_HINT_BYTES):
         return False
+    return _weak_verdict(head, status)
+
+
+def _text_verdict(head: str, length: int, status: int | None) -> bool:
+    """The verdict on a page holding a character of :data:`_CASE_TWINS` (on its lower case)."""
+    low = head.lower()
+    if _has(low, _STRONG_HINTS, _STRONG_HINT_BYTES) and _STRONG.search(head) is not None:
+        return True
+    if length > _WEAK_MAX:
+        return False
+    if not _has(low, _CHEAP_HINTS, _CHEAP_HINT_BYTES):
+        return False
+    return _weak_verdict(head, status)
+
+
+def _weak_verdict(head: str, status: int | None) -> bool:
     weak = _WEAK.findall(head)
     if not weak:
         return False
