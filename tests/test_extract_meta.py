@@ -34,3 +34,19 @@ def test_title_inside_svg_is_not_the_page_title() -> None:
     assert (
         read_meta(LexborHTMLParser("<body><svg><title>Icon</title></svg></body>")).title_tag is None
     )
+
+
+def test_date_titles_and_rel_authors_as_their_selectors_find_them() -> None:
+    # one entry per selector an element matches (as a query with the selector list gives it);
+    # without a doctype (quirks mode) class selectors ignore case
+    body = (
+        "<abbr class=PUBLISHED title='2020-01-02'>x</abbr>"
+        "<abbr class='published x' title='2020-01-03'>y</abbr>"
+        "<p class='xpublishedupdated' title='2020 1' data-published='2020-01-04'>z</p>"
+        "<a rel='nofollow Author' href=x>Jane Doe</a><a rel='authors'>No One</a>"
+    )
+    quirks = read_meta(LexborHTMLParser(body))
+    standard = read_meta(LexborHTMLParser("<!DOCTYPE html>" + body))
+    assert quirks.date_titles == ["2020-01-02"] * 2 + ["2020-01-03"] * 2 + ["2020-01-04"] * 4
+    assert standard.date_titles == ["2020-01-02"] + ["2020-01-03"] * 2 + ["2020-01-04"] * 4
+    assert quirks.rel_authors == standard.rel_authors == ["Jane Doe"]

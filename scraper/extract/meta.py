@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract.boilerplate import in_widget
-from scraper.extract.query import distinct
+from scraper.extract.query import distinct, matches
 from scraper.extract.text import collapse
 
 __all__ = [
@@ -129,6 +129,42 @@ def _add(values: dict[str, list[str]], key: str, value: str | None) -> None:
 
 
 _HEAD_SELECTOR = "meta, [itemprop], link[rel][href], time[datetime]"
+_REL_AUTHOR = 'a[rel~="author" i]'
+# elements whose title (or data-* attribute) may hold the date, and the word of the class
+# (lower-cased) that a class selector needs
+_DATE_TITLE_CLASSES = (
+    ("date", '[class*="date" i][title]'),
+    ("publish", '[class*="publish" i][title]'),
+    ("published", "abbr.published[title]"),
+    ("updated", '[class*="updated" i][title]'),
+)
+_DATE_ATTRIBUTES = ("data-date-time", "data-published", "data-publish-date", "data-date")
+# One query finds the elements of all three look-ups (each query walks the whole tree): the
+# head's, a[rel] holding "author", those with a class and a title, those with a date attribute.
+# Each element is then tested in Python for each selector it may match; a test that Python
+# cannot settle for sure (case rules, quirks mode) is confirmed by lexbor on that element alone.
+_ONE_QUERY = ", ".join(
+    (
+        _HEAD_SELECTOR,
+        'a[rel*="author" i]',
+        "[class][title]",
+        *(f"[{name}]" for name in _DATE_ATTRIBUTES),
+    )
+)
+
+
+def _date_title_matches(node: LexborNode, tag: str, attrs: dict[str, str | None]) -> int:
+    """How many of the date-title selectors ``node`` matches (a query lists it as many times)."""
+    count = 0
+    if "title" in attrs:
+        value = (attrs.get("class") or "").lower()
+        for word, selector in _DATE_TITLE_CLASSES:
+            if word in value and (word != "published" or tag == "abbr") and matches(node, selector):
+                count += 1
+    for name in _DATE_ATTRIBUTES:
+        if name in attrs:
+            count += 1
+    return count
 
 
 def _head_title(tree: LexborHTMLParser) -> LexborNode | None:
@@ -155,13 +191,15 @@ def _itemprop_value(node: LexborNode) -> str | None:
 def read_meta(tree: LexborHTMLParser) -> PageMeta:
     """Collect the page's metadata in one pass over ``meta``, ``link``, ``time`` and itemprops."""
     meta = PageMeta()
-    # one query for four kinds of element (each query walks the whole tree); each kind is then
-    # read in the query's order, kind after kind
+    # one query (:data:`_ONE_QUERY`); each kind of element is then read in the query's order,
+    # kind after kind
     metas: list[dict[str, str | None]] = []
     itemprops: list[tuple[LexborNode, dict[str, str | None]]] = []
     links: list[dict[str, str | None]] = []
-    for node in distinct(tree.css(_HEAD_SELECTOR)):
-        tag = node.tag
+    rel_authors: list[LexborNode] = []
+    date_titles: list[tuple[dict[str, str | None], int]] = []
+    for node in distinct(tree.css(_ONE_QUERY)):
+        tag = node.tag or ""
         attrs = node.attributes
         if tag == "meta":
             metas.append(attrs)
@@ -173,6 +211,15 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
             value = attrs["datetime"]
             if value and value.strip():
                 meta.time_datetimes.append(value.strip())
+        if (
+            tag == "a"
+            and "author" in (attrs.get("rel") or "").lower()
+            and matches(node, _REL_AUTHOR)
+        ):
+            rel_authors.append(node)
+        count = _date_title_matches(node, tag, attrs)
+        if count:
+            date_titles.append((attrs, count))
     for attrs in metas:
         content = attrs.get("content")
         if content is None:
@@ -195,18 +242,13 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
         href = attrs.get("href")
         if "canonical" in rel and href and meta.canonical is None:
             meta.canonical = href.strip()
-    for node in tree.css('a[rel~="author" i]'):
+    for node in rel_authors:
         if in_widget(node):
             continue
         text = collapse(node.text(deep=True))
         if text:
             meta.rel_authors.append(text)
-    for node in tree.css(
-        '[class*="date" i][title], [class*="publish" i][title], abbr.published[title], '
-        '[class*="updated" i][title], [data-date-time], [data-published], [data-publish-date]'
-        ", [data-date]"
-    ):
-        attrs = node.attributes
+    for attrs, count in date_titles:
         value = (
             attrs.get("data-published")
             or attrs.get("data-publish-date")
@@ -215,7 +257,7 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
             or attrs.get("title")
         )
         if value and any(ch.isdigit() for ch in value) and len(value) <= 60:
-            meta.date_titles.append(value.strip())
+            meta.date_titles.extend([value.strip()] * count)
     root = tree.root  # (the html element: the parser always makes one)
     if root is not None and root.tag == "html":
         lang = root.attributes.get("lang") or root.attributes.get("xml:lang")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborNode
 
-__all__ = ["distinct"]
+__all__ = ["distinct", "matches"]
 
 
 def distinct(nodes: list[LexborNode]) -> list[LexborNode]:
@@ -18,3 +18,13 @@ def distinct(nodes: list[LexborNode]) -> list[LexborNode]:
             seen.add(key)
             out.append(node)
     return out
+
+
+def matches(node: LexborNode, selector: str) -> bool:
+    """Whether ``node`` itself matches ``selector``, as lexbor judges it (quirks mode included).
+
+    A search of ``node`` lists ``node`` first when it matches (``css_matches`` would also say
+    yes for a match among its descendants).
+    """
+    first = node.css_first(selector)
+    return first is not None and first.mem_id == node.mem_id
