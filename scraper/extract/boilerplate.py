@@ -290,6 +290,18 @@ _LATIN_LETTER = re.compile(
     "[" + "".join(re.escape(chr(o)) for o in range(0x250) if chr(o).isalpha()) + "]"
 )
 _ABOVE_LATIN = re.compile("[^\x00-\u024f]+")
+_LATIN_ABOVE_ASCII = re.compile("[\x80-\u024f]+")
+_ASCII_NOT_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+
+
+def _latin_letters(text: str) -> int:
+    """How many letters below U+0250 ``text`` holds (what :data:`_LATIN_LETTER` matches)."""
+    # the ASCII ones with bytes.translate, the few others with the class
+    ascii_letters = len(text.encode("ascii", "ignore").translate(None, _ASCII_NOT_LETTERS))
+    if text.isascii():
+        return ascii_letters
+    others = "".join(_LATIN_ABOVE_ASCII.findall(text))
+    return ascii_letters + len(others) - len(_LATIN_LETTER.sub("", others))
 
 
 def script_of(text: str) -> str:
@@ -297,7 +309,7 @@ def script_of(text: str) -> str:
     text = text[:3000]
     # latin letters are counted in C; only the characters above U+0250 (few in a Latin text:
     # typographic quotes and dashes) go through the Python loop
-    latin = len(text) - len(_LATIN_LETTER.sub("", text))
+    latin = _latin_letters(text)
     counts = {"latin": latin, "cyrillic": 0, "arabic": 0, "cjk": 0, "other": 0}
     for ch in "".join(_ABOVE_LATIN.findall(text)):
         o = ord(ch)

@@ -36,7 +36,11 @@ def letters(text: str) -> str:
     """The letters of ``text``, case-folded (a comparison key)."""
     if text.isascii():  # (the usual case: the same, several times faster)
         return text.encode("ascii").translate(None, _ASCII_NOT_LETTERS).lower().decode("ascii")
-    return _LETTERS.sub("", text.casefold())
+    # every ASCII character but a letter is one _LETTERS removes: those go first, as bytes of
+    # the UTF-8 (where a byte below 0x80 is an ASCII character and nothing else), leaving the
+    # regex the other characters and far fewer runs to cut out
+    folded = text.casefold().encode("utf-8", "surrogatepass").translate(None, _ASCII_NOT_LETTERS)
+    return _LETTERS.sub("", folded.decode("utf-8", "surrogatepass"))
 
 
 def title_index(blocks: list[Block], title: str | None) -> int | None:
