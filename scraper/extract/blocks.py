@@ -99,7 +99,8 @@ _INLINE_KEEP |= {"sub": "sub", "sup": "sup", "q": "q", "cite": "cite"}
 
 # An element the walk entered, as a list (cheaper to make than an object, and made for every
 # element): [tag, attributes, parent's entry (None above the root's 3 ancestors), its share of
-# the hints (filled in when first needed), the hints of a block from it (likewise), dir=rtl]
+# the hints (filled in when first needed), the hints of a block from it (likewise), dir=rtl,
+# what the walk does with its tag (_BLOCK...)]
 _Entry = list[Any]
 
 
@@ -210,7 +211,7 @@ def _ancestors(node: LexborNode) -> _Entry | None:
         parent = parent.parent
     up: _Entry | None = None
     for anc in reversed(chain):
-        up = [anc.tag or "", anc.attributes, up, None, None, False]
+        up = [anc.tag or "", anc.attributes, up, None, None, False, _OTHER]
     return up
 
 
@@ -234,6 +235,28 @@ def _quote(value: str) -> str:
 
 
 _LISTS = frozenset({"ul", "ol"})
+
+# What the walk does with an element of a tag (none: it is not entered)
+_OTHER, _BLOCK, _BR, _IMG, _LINK, _INLINE, _KEPT = range(7)
+_TEXT_ID, _COMMENT_ID = 2, 4  # lexbor's tag ids of text and comment nodes (``tag`` -text, -comment)
+
+
+def _tag_kind(tag: str) -> tuple[str, int]:
+    """``tag`` and what the walk does with its elements (:data:`_BLOCK`, ...)."""
+    if not tag[:1].isalpha() or tag in SKIP_TAGS:
+        return tag, _OTHER
+    if tag in _BLOCK_TAGS:
+        return tag, _BLOCK
+    if tag == "br":
+        return tag, _BR
+    if tag == "img":
+        return tag, _IMG
+    keep = _INLINE_KEEP.get(tag)
+    if keep == "a":
+        return tag, _LINK
+    return tag, _KEPT if keep else _INLINE
+
+
 _TEXT_KINDS = frozenset({"p", "td", "th", "dd", "dt", "figcaption", "caption", "summary"})
 
 
@@ -306,11 +329,12 @@ def walk(
     up = _ancestors(root)  # entry of the current node's parent
     stack: list[_Entry] = []  # entries of the elements entered, root first
     nodes: list[LexborNode] = []  # their nodes
+    kinds: dict[int, tuple[str, int]] = {}  # (tag, its _KIND) by the document's tag ids
     node: LexborNode | None = root
     while node is not None:
         entry: _Entry | None = None  # of an element entered and without children
-        tag = node.tag or ""
-        if tag == "-text":
+        tag_id = node.tag_id
+        if tag_id == _TEXT_ID:
             value = node.text_content
             if value:
                 if link_depth:
@@ -321,9 +345,22 @@ def walk(
                         html_parts.append(" ")
                 else:
                     text_parts.append(value)
-                    html_parts.append(_escape(value))  # cleaned in flush
+                    # (escaped as ``_escape`` does, without the call when there is nothing to)
+                    html_parts.append(
+                        _escape(value) if "&" in value or "<" in value or ">" in value else value
+                    )  # cleaned in flush
                     last_br = False
-        elif tag[:1].isalpha() and tag not in SKIP_TAGS:  # an element (not a comment)
+            tag_kind = _OTHER
+        elif tag_id == _COMMENT_ID:
+            tag_kind = _OTHER
+        else:
+            found = kinds.get(tag_id)
+            if found is None:
+                found = _tag_kind(node.tag or "")
+                if found[0].islower():  # (an SVG name keeps its capitals: not cached)
+                    kinds[tag_id] = found
+            tag, tag_kind = found
+        if tag_kind:  # an element to enter
             attrs = node.attributes
             if (
                 attrs
@@ -341,8 +378,8 @@ def walk(
                     if direction and direction.lower() == "rtl":
                         rtl_depth += 1
                         rtl = True
-                entry = [tag, attrs, up, None, None, rtl]
-                if tag in _BLOCK_TAGS:
+                entry = [tag, attrs, up, None, None, rtl, tag_kind]
+                if tag_kind == _BLOCK:
                     if text_parts or html_parts:
                         flush(block_entry, block_node)
                     block_entry, block_node = entry, node
@@ -363,7 +400,7 @@ def walk(
                         list_stack.append((node.mem_id, tag == "ol"))
                     elif tag == "blockquote":
                         quote_depth += 1
-                elif tag == "br":
+                elif tag_kind == _BR:
                     entry = None  # not entered
                     if not pre_depth and (last_br or not p_depth):
                         # <br><br> separates paragraphs; outside a <p>, every <br> ends a line
@@ -372,7 +409,7 @@ def walk(
                         text_parts.append("\n" if pre_depth else " ")
                         html_parts.append("<br>")
                     last_br = True
-                elif tag == "img":
+                elif tag_kind == _IMG:
                     entry = None  # not entered
                     url = resolve(attrs.get("src") or attrs.get("data-src") or "")
                     if url:
@@ -385,20 +422,19 @@ def walk(
                                 f'<img src="{_quote(url)}" alt="{_quote(alt)}">',
                                 node_id=node.mem_id,
                                 extra={"src": url, "alt": alt},
-                                element=[tag, attrs, up, None, None, False],
+                                element=[tag, attrs, up, None, None, False, tag_kind],
                             )
                         )
-                else:
-                    keep = _INLINE_KEEP.get(tag)
-                    if keep == "a":
-                        link_depth += 1
-                        href = resolve(attrs.get("href") or "") if attrs else None
-                        if href:
-                            html_parts.append(f'<a href="{_quote(href)}">')
-                            opened.append((entry, "a"))
-                    elif keep:
-                        html_parts.append(f"<{keep}>")
-                        opened.append((entry, keep))
+                elif tag_kind == _LINK:
+                    link_depth += 1
+                    href = resolve(attrs.get("href") or "") if attrs else None
+                    if href:
+                        html_parts.append(f'<a href="{_quote(href)}">')
+                        opened.append((entry, "a"))
+                elif tag_kind != _INLINE:  # one of _INLINE_KEEP, kept as its own tag
+                    keep = _INLINE_KEEP[tag]
+                    html_parts.append(f"<{keep}>")
+                    opened.append((entry, keep))
                 if entry is not None:
                     child = node.first_child
                     if child is not None:
@@ -414,7 +450,7 @@ def walk(
                 tag = entry[0]
                 if entry[5]:
                     rtl_depth -= 1
-                if tag in _BLOCK_TAGS:
+                if entry[6] == _BLOCK:
                     if text_parts or html_parts:
                         flush(entry, node)
                     if kind_stack:
