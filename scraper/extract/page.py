@@ -40,7 +40,9 @@ def load(html: str | bytes) -> Page | None:
     if page_is_blocked(text, utf8):
         return None
     tree = LexborHTMLParser(utf8 if utf8 is not None else text)
-    unwrapped = _unwrap_noscript(text, tree) if "<noscript" in text else None
+    # (an ASCII string is in the text exactly when its bytes are in the UTF-8, searched faster)
+    has_noscript = b"<noscript" in utf8 if utf8 is not None else "<noscript" in text
+    unwrapped = _unwrap_noscript(text, tree) if has_noscript else None
     if unwrapped is not None:
         text, utf8 = unwrapped, None
         tree = LexborHTMLParser(text)
