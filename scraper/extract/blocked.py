@@ -96,10 +96,11 @@ def _visible_length(page: str) -> int:
     return len(" ".join(_TAG.sub(" ", _SCRIPT.sub(" ", page)).split()))
 
 
-# _STRONG is all lower case: without a character that re.I equates with an ASCII letter (which
-# includes the one whose lower case is longer, İ), searching the lower-cased page case-sensitively
-# finds the same (and several times faster on a long page)
+# _STRONG and _WEAK are all lower case: without a character that re.I equates with an ASCII
+# letter (which includes the one whose lower case is longer, İ), searching the lower-cased page
+# case-sensitively finds the same, lower-cased (and several times faster on a long page)
 _STRONG_LOWER = re.compile(_STRONG.pattern)
+_WEAK_LOWER = re.compile(_WEAK.pattern)  # (likewise: the same matches, lower-cased)
 
 
 # The hints and literals are ASCII. Without İ or K (Kelvin), the only characters whose lower
@@ -239,7 +240,7 @@ def _verdict(
         return False
     if not _has(low, _CHEAP_HINTS, _CHEAP_HINT_BYTES):
         return False
-    return _weak_verdict(head, status)
+    return _weak_verdict(_WEAK_LOWER.findall(head.lower()), head, status)
 
 
 def _text_verdict(head: str, length: int, status: int | None) -> bool:
@@ -251,11 +252,11 @@ def _text_verdict(head: str, length: int, status: int | None) -> bool:
         return False
     if not _has(low, _CHEAP_HINTS, _CHEAP_HINT_BYTES):
         return False
-    return _weak_verdict(head, status)
+    return _weak_verdict(_WEAK.findall(head), head, status)
 
 
-def _weak_verdict(head: str, status: int | None) -> bool:
-    weak = _WEAK.findall(head)
+def _weak_verdict(weak: list[str], head: str, status: int | None) -> bool:
+    """The verdict on a page whose weak markers (:data:`_WEAK` matches) are ``weak``."""
     if not weak:
         return False
     distinct = {w.lower() for w in weak}
