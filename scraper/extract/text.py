@@ -85,6 +85,9 @@ def collapse_checked(text: str) -> tuple[str, bool]:
     printable and none of the six is in ``text``, there was nothing to clean (a C check that
     is cheaper than the search).
     """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        # (the only printable whitespace is the space: already squeezed, and nothing to clean)
+        return text, False
     squeezed = " ".join(text.split())
     if squeezed.isprintable() and not (
         "\x0b" in text
