@@ -9,7 +9,6 @@ element and ancestors, which the byline, date and boilerplate rules read.
 from __future__ import annotations
 
 import html as htmllib
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,12 +225,11 @@ def _escape(text: str) -> str:
     return text
 
 
-_ESCAPED = re.compile("[&<>\"']")
-
-
 def _quote(value: str) -> str:
     """``html.escape(value)`` (an attribute value), without the call when nothing is escaped."""
-    return htmllib.escape(value) if _ESCAPED.search(value) else value
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        return htmllib.escape(value)
+    return value
 
 
 _LISTS = frozenset({"ul", "ol"})
