@@ -129,14 +129,16 @@ def find_body(
                 chosen.append(sib)
             elif sib.is_element_node:
                 entry = scores.get(sib.mem_id)
-                text_len, ld = _measure(sib, measures)
+                is_p = sib.tag == "p"
+                # (measured only when the score or the <p> test reads it)
+                text_len, ld = _measure(sib, measures) if entry or is_p else (0, 0.0)
                 s = entry[1] * (1.0 - ld) if entry else 0.0
                 if sib.attributes.get("class") and sib.attributes.get(
                     "class"
                 ) == top.attributes.get("class"):
                     s += top_score * 0.2
                 if s >= threshold or (
-                    sib.tag == "p"
+                    is_p
                     and ((text_len > 80 and ld < 0.25) or (0 < text_len <= 80 and ld == 0))
                     and re.search(r"\.( |$)", sib.text(deep=True)) is not None
                 ):
@@ -183,11 +185,18 @@ def _embedded_galleries(chosen: list[LexborNode]) -> set[int]:
     return out
 
 
+# _GALLERY for lower-cased ASCII: the same matches (only İ ı ſ K, none ASCII, match an ASCII
+# letter of another case under re.I), without re.I, which turns off the engine's quick tests
+_GALLERY_ASCII = re.compile(_GALLERY.pattern)
+
+
 def _is_gallery(node: LexborNode) -> bool:
-    return (
-        _GALLERY.search(node.attributes.get("class") or "") is not None
-        and len(node.css("li, figure")) >= _GALLERY_ITEMS
-    )
+    value = node.attributes.get("class") or ""
+    if value.isascii():
+        named = _GALLERY_ASCII.search(value.lower()) is not None
+    else:
+        named = _GALLERY.search(value) is not None
+    return named and len(node.css("li, figure")) >= _GALLERY_ITEMS
 
 
 def _out_of_gallery(top: LexborNode) -> LexborNode:
