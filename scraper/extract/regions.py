@@ -30,6 +30,11 @@ _LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
 
 
 _ASCII_NOT_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+# UTF-8 of characters _LETTERS removes: U+2000-U+203F (spaces, dashes, quotes...) and those of
+# U+00A0-U+00BF that are not letters or numbers (ª ² ³ µ ¹ º ¼ ½ ¾ are kept)
+_PUNCTUATION_UTF8 = re.compile(
+    rb"\xe2\x80[\x80-\xbf]|\xc2[\xa0-\xa9\xab-\xb1\xb4\xb6-\xb8\xbb\xbf]"
+)
 
 
 def letters(text: str) -> str:
@@ -37,10 +42,13 @@ def letters(text: str) -> str:
     if text.isascii():  # (the usual case: the same, several times faster)
         return text.encode("ascii").translate(None, _ASCII_NOT_LETTERS).lower().decode("ascii")
     # every ASCII character but a letter is one _LETTERS removes: those go first, as bytes of
-    # the UTF-8 (where a byte below 0x80 is an ASCII character and nothing else), leaving the
-    # regex the other characters and far fewer runs to cut out
+    # the UTF-8 (where a byte below 0x80 is an ASCII character and nothing else), then the
+    # usual punctuation (no-break space, quotes, dashes); the regex gets the rest, if any
     folded = text.casefold().encode("utf-8", "surrogatepass").translate(None, _ASCII_NOT_LETTERS)
-    return _LETTERS.sub("", folded.decode("utf-8", "surrogatepass"))
+    if b"\xe2\x80" in folded or b"\xc2" in folded:
+        folded = _PUNCTUATION_UTF8.sub(b"", folded)
+    rest = folded.decode("utf-8", "surrogatepass")
+    return rest if rest.isalpha() else _LETTERS.sub("", rest)
 
 
 def title_index(blocks: list[Block], title: str | None) -> int | None:
