@@ -21,9 +21,11 @@ __all__ = [
     "visible_dates",
 ]
 
+# (a hint holding one of these words anywhere: each starts and ends with a letter, so the
+# surrounding ``\b[\w-]*...[\w-]*\b`` that it once had always found a way to match)
 _DEK_HINT = re.compile(
-    r"\b[\w-]*(?:dek|lead|lede|standfirst|summary|excerpt|intro|subtitle|sub-title|subhead"
-    r"|teaser|abstract|description|deck|strapline|kicker-text|summary)[\w-]*\b"
+    r"dek|lead|lede|standfirst|summary|excerpt|intro|subtitle|sub-title|subhead"
+    r"|teaser|abstract|description|deck|strapline|kicker-text|summary"
 )
 DATE_HINT = re.compile(r"date|time|publish|posted|dateline|meta|byline|info|details|datum|fecha")
 _LETTERS = re.compile(r"[\W_\d]+", re.UNICODE)
