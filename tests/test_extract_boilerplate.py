@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from scraper.extract import boilerplate
 from scraper.extract.blocks import Block
 from scraper.extract.boilerplate import (
     in_widget,
@@ -121,3 +122,18 @@ def test_prune_judges_furniture_with_class_and_id() -> None:
     prune(tree)
     assert tree.body is not None
     assert tree.body.text(strip=True).startswith("Text of the article.")
+
+
+def test_drop_query_finds_what_the_drop_selectors_find() -> None:
+    body = (
+        "<div class='SR-ONLY'>a</div><p class='x sr-only'>b</p><p class='sr-onlyx'>c</p>"
+        "<p role=Navigation>d</p><p role=navigation>e</p><p aria-hidden=TRUE>f</p>"
+        "<p aria-hidden=true>g</p><p hidden>h</p><nav role=banner>i</nav><header>j</header>"
+    )
+    for page in (body, "<!DOCTYPE html>" + body):  # quirks mode, then standards mode
+        tree = LexborHTMLParser(page)
+        want = {n.mem_id for n in tree.css(boilerplate._DROP_TAGS)}
+        got = {
+            n.mem_id for n in tree.css(boilerplate._DROP_QUERY) if boilerplate._dropped(n, n.tag)
+        }
+        assert got == want and len(want) == (7 if page == body else 6)

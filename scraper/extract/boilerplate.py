@@ -20,7 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract.blocks import Block
 from scraper.extract.classes import NEGATIVE, POSITIVE, STRONG, is_furniture, marks
-from scraper.extract.query import distinct
+from scraper.extract.query import distinct, matches
 from scraper.extract.text import normalize_words
 
 __all__ = [
@@ -37,6 +37,29 @@ __all__ = [
 _DROP_TAGS = "nav, footer, aside, form, header, menu, dialog, [role=navigation], [role=banner]"
 _DROP_TAGS += ", [role=contentinfo], [role=complementary], [role=search], [role=dialog]"
 _DROP_TAGS += ", [aria-hidden=true], [hidden], .sr-only, .visually-hidden, .screen-reader-text"
+# _DROP_TAGS with one [role] for the six role values (each selector costs the query a test of
+# every element): what it finds is picked out in Python, lexbor confirming the class selectors
+# (whose case rules depend on the document's mode)
+_DROP_QUERY = "nav, footer, aside, form, header, menu, dialog, [role], [aria-hidden=true], [hidden]"
+_DROP_QUERY += ", .sr-only, .visually-hidden, .screen-reader-text"
+_DROP_BY_TAG = frozenset({"nav", "footer", "aside", "form", "header", "menu", "dialog"})
+_DROP_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
+)
+_HIDING_CLASSES = (".sr-only", ".visually-hidden", ".screen-reader-text")
+_HIDING_SELECTOR = ", ".join(_HIDING_CLASSES)
+
+
+def _dropped(node: LexborNode, tag: str | None) -> bool:
+    """Whether ``node`` (found by :data:`_DROP_QUERY`) is one that _DROP_TAGS finds."""
+    if tag in _DROP_BY_TAG:
+        return True
+    attrs = node.attributes
+    if attrs.get("role") in _DROP_ROLES or attrs.get("aria-hidden") == "true" or "hidden" in attrs:
+        return True  # ([role=x] and [aria-hidden=true] compare values exactly, case included)
+    value = (attrs.get("class") or "").lower()
+    return any(c[1:] in value for c in _HIDING_CLASSES) and matches(node, _HIDING_SELECTOR)
+
 
 _WIDGET = re.compile(
     r"taboola|outbrain|comment|related|recommend|sidebar|footer|promo|newsletter|popular"
@@ -136,9 +159,9 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
         return
     total = len(body.text(deep=True, separator=" ", strip=True)) or 1
     doomed: list[LexborNode] = []
-    for node in tree.css("nav, footer, aside, form, menu, dialog" if light else _DROP_TAGS):
+    for node in tree.css("nav, footer, aside, form, menu, dialog" if light else _DROP_QUERY):
         tag = node.tag
-        if tag in _PROTECT_TAGS:
+        if tag in _PROTECT_TAGS or not (light or _dropped(node, tag)):
             continue
         if tag in {"header", "form"} and _text_len(node) > 0.5 * total:
             continue  # ASP.NET wraps the whole page in one <form>
