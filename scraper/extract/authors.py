@@ -61,13 +61,20 @@ _NOT_NAME = re.compile(
 )
 
 
+def _search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """``pattern.search(text)``, for one of the lower-case re.I patterns of :data:`_ASCII_TWINS`."""
+    if text.isascii():
+        return _ASCII_TWINS[pattern].search(text.lower())
+    return pattern.search(text)
+
+
 def looks_like_name(text: str, *, relaxed: bool = False) -> bool:
     """A person's name: 1-6 words, letters, no URL or digits, not a stock word.
 
     ``relaxed`` (text from explicit author markup) also accepts a one-word user name.
     """
     t = text.strip()
-    if not t or len(t) > 60 or _NOT_NAME.search(t):
+    if not t or len(t) > 60 or _search(_NOT_NAME, t):
         return False
     parts = t.split()
     if not 1 <= len(parts) <= 6:
@@ -78,7 +85,7 @@ def looks_like_name(text: str, *, relaxed: bool = False) -> bool:
         return False
     if any(w.casefold().rstrip(",;:") in _STOP for w in parts) or is_boilerplate_text(t):
         return False
-    if _ROLE_WORDS.search(t):
+    if _search(_ROLE_WORDS, t):
         return False
     if any(ch.isdigit() for ch in t) or "/" in t or re.search(r"['’]s\b|\sby\s", t):
         return False
@@ -110,7 +117,7 @@ def split_names(text: str) -> list[str]:
     out: list[str] = []
     for raw in _SPLIT.split(t):
         part = _BY.sub("", raw.strip(" .:-–—·•")).strip(" .:-–—·•")
-        role = _ROLE_WORDS.search(part)
+        role = _search(_ROLE_WORDS, part)
         if role and role.start() > 0:
             part = part[: role.start()].strip(" ,-–—")
         if part:
@@ -144,6 +151,12 @@ _BYLINE_HINT = re.compile(
 )
 _NAME_HINT = re.compile(r"author|byline|people|person|name|meta|contributor|expert", re.I)
 _BIO_HINT = re.compile(r"bio|about|related|comment|footer|share|social", re.I)
+# Case-sensitive twins of these lower-case re.I patterns, for lower-cased ASCII text: the same
+# matches at the same places (an ASCII character matches no other under re.I than its other
+# case), several times faster (re.I turns off the engine's quick first-character tests)
+_ASCII_TWINS = {
+    p: re.compile(p.pattern) for p in (_NOT_NAME, _ROLE_WORDS, _BYLINE_HINT, _NAME_HINT, _BIO_HINT)
+}
 _PARTICLE_WORDS = (
     "von van der den de da di du del della des la le bin bint ibn al el y e zu ter ten af av"
     " dos das do"
@@ -219,16 +232,16 @@ def byline_authors(
     for i, b in enumerate(region[:24]):
         if len(b.text) > 250:
             break
-        if b.kind in {"img", "h1", "h2", "h3", "h4"} or _BIO_HINT.search(b.hints[:80]):
+        if b.kind in {"img", "h1", "h2", "h3", "h4"} or _search(_BIO_HINT, b.hints[:80]):
             continue
         bare = bares[i] = _bare_name(b.text)
         if bare is not None:
             _add_names(found_names, [bare])
             used.append(b)
-            hinted = hinted or bool(_NAME_HINT.search(b.hints))
+            hinted = hinted or bool(_search(_NAME_HINT, b.hints))
             window = region[max(0, i - 3) : i + 4]
             near_date = near_date or any(x.node_id in date_ids for x in window)
-        elif _BYLINE_HINT.search(b.hints) and len(b.text) <= 200:
+        elif _search(_BYLINE_HINT, b.hints) and len(b.text) <= 200:
             found = strip_roles(clean_authors([b.text]))
             if found:
                 _add_names(found_names, found)
@@ -337,7 +350,7 @@ def strip_roles(names: Sequence[str]) -> list[str]:
     """Drop trailing job titles glued to a name (``Alison Burke Office of Communications``)."""
     out: list[str] = []
     for name in names:
-        m = _ROLE_WORDS.search(name)
+        m = _search(_ROLE_WORDS, name)
         head = name[: m.start()].strip(" ,-–") if m and m.start() > 0 else ""
         out.append(head if looks_like_name(head) and len(head.split()) >= 2 else name)
     return out
