@@ -159,6 +159,14 @@ def find_body(
 
 
 _GALLERY = re.compile(r"gallery|slideshow|carousel|slider", re.I)
+# the elements whose class _GALLERY may match, found by lexbor: a word in any ASCII case, or a
+# character that re.I equates with an ASCII letter (İ ı ſ K: "ſlider" is a match too)
+_GALLERY_CANDIDATES = ", ".join(
+    [
+        *(f'[class*="{word}" i]' for word in _GALLERY.pattern.split("|")),
+        *(f'[class*="{twin}"]' for twin in "\u0130\u0131\u017f\u212a"),
+    ]
+)
 _GALLERY_ITEMS = 5
 _ARTICLE_REST = 500
 
@@ -173,7 +181,7 @@ def _embedded_galleries(chosen: list[LexborNode]) -> set[int]:
     out: set[int] = set()
     for node in chosen:
         total = -1  # the container's text length, measured when a gallery needs it
-        for box in node.css("[class]"):
+        for box in node.css(_GALLERY_CANDIDATES):
             if box.mem_id in out or not _is_gallery(box):
                 continue
             if total < 0:
