@@ -363,11 +363,21 @@ def _fits_script(text: str, script: str) -> bool:
     return script_of(text) in {script, "other"}
 
 
-def _is_signature(text: str, authors: Sequence[tuple[str, str]]) -> bool:
+_FIRST_WORD = re.compile(r"\w+")
+
+
+def _is_signature(text: str, authors: Sequence[tuple[str, str]], firsts: frozenset[str]) -> bool:
     """``Name, Head of ...`` or just ``Name``: a short line opening with an author's name
-    (``authors``: each name and its :func:`normalize_words`)."""
+    (``authors``: each name and its :func:`normalize_words`; ``firsts``: the first words of
+    those)."""
     if len(text) > 200:
         return False
+    if text.isascii():
+        # the line's key opens with the name's key, so with its first word: the first word of
+        # an ASCII text's key is its first word lower-cased (NFKC keeps ASCII as it is)
+        first = _FIRST_WORD.search(text)
+        if first is None or first.group().lower() not in firsts:
+            return False
     key = normalize_words(text)
     for name, n in authors:
         if n and (key == n or key.startswith(n + " ")) and len(text) <= max(len(name) * 4, 160):
@@ -397,6 +407,7 @@ def trim_blocks(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
     # signature / bio lines: an author's name followed by a role, and the role line after it
     if authors:
         keyed = [(name, normalize_words(name)) for name in authors]
+        firsts = frozenset(n.split(" ", 1)[0] for _, n in keyed if n)
         tail_start = max(0, len(kept) - 4)
         out: list[Block] = []
         drop_next_role = False
@@ -406,7 +417,11 @@ def trim_blocks(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
                 drop_next_role = False
                 continue
             drop_next_role = False
-            if t and _is_signature(t, keyed) and (i >= tail_start or _is_role_line(t, authors)):
+            if (
+                t
+                and _is_signature(t, keyed, firsts)
+                and (i >= tail_start or _is_role_line(t, authors))
+            ):
                 drop_next_role = True
                 continue
             out.append(b)
