@@ -171,9 +171,12 @@ def prune(tree: LexborHTMLParser, *, light: bool = False) -> None:
         return
     doomed = []
     gone: set[int] = set()  # ids of the elements inside those doomed so far (no need to judge)
-    for node in distinct(tree.css(_MARKED)):
-        if gone and node.mem_id in gone:
+    seen: set[int] = set()  # (the query lists an element with a class and an id twice)
+    for node in tree.css(_MARKED):
+        key = node.mem_id
+        if key in gone or key in seen:
             continue  # (document order: a doomed element comes before what it holds)
+        seen.add(key)
         flags = marks(node)[0]
         if not is_furniture(flags) or node.tag in _PROTECT_TAGS:
             continue
