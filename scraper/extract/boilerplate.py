@@ -330,9 +330,12 @@ def _latin_letters(text: str) -> int:
     return ascii_letters + len(others) - len(_LATIN_LETTER.sub("", others))
 
 
+_SCRIPT_SAMPLE = 3000  # script_of reads this many characters
+
+
 def script_of(text: str) -> str:
     """The dominant script of ``text`` (``latin``, ``arabic``, ``cyrillic``, ``cjk``...)."""
-    text = text[:3000]
+    text = text[:_SCRIPT_SAMPLE]
     # latin letters are counted in C; only the characters above U+0250 (few in a Latin text:
     # typographic quotes and dashes) go through the Python loop
     latin = _latin_letters(text)
@@ -388,6 +391,18 @@ def _is_signature(text: str, authors: Sequence[tuple[str, str]], firsts: frozens
     return False
 
 
+def _opening(texts: Iterable[str]) -> str:
+    """The start of ``" ".join(texts)`` that :func:`script_of` reads (joined only that far)."""
+    parts: list[str] = []
+    length = -1
+    for text in texts:
+        parts.append(text)
+        length += len(text) + 1
+        if length >= _SCRIPT_SAMPLE:
+            break
+    return " ".join(parts)[:_SCRIPT_SAMPLE]
+
+
 def trim_blocks(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
     """Drop standing lines, signature lines, comment boxes and foreign-script tails."""
     kept: list[Block] = [b for b in blocks if b.kind == "img" or not is_boilerplate_text(b.text)]
@@ -402,7 +417,7 @@ def trim_blocks(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
             kept = kept[:i]
             break
     # paragraphs in another script than the article (an RTL comment form under English text)
-    body_script = script_of(" ".join(b.text for b in kept if len(b.text) > 80)[:20000])
+    body_script = script_of(_opening(b.text for b in kept if len(b.text) > 80))
     if body_script != "other":
         kept = [
             b for b in kept if not b.text or len(b.text) > 300 or _fits_script(b.text, body_script)
