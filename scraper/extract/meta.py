@@ -139,6 +139,7 @@ _DATE_TITLE_CLASSES = (
     ("updated", '[class*="updated" i][title]'),
 )
 _DATE_ATTRIBUTES = ("data-date-time", "data-published", "data-publish-date", "data-date")
+_DATE_ATTRIBUTE_SET = frozenset(_DATE_ATTRIBUTES)
 # One query finds the elements of all three look-ups (each query walks the whole tree): the
 # head's, a[rel] holding "author", those with a class and a title, those with a date attribute.
 # Each element is then tested in Python for each selector it may match; a test that Python
@@ -217,9 +218,10 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
             and matches(node, _REL_AUTHOR)
         ):
             rel_authors.append(node)
-        count = _date_title_matches(node, tag, attrs)
-        if count:
-            date_titles.append((attrs, count))
+        if "title" in attrs or not _DATE_ATTRIBUTE_SET.isdisjoint(attrs):
+            count = _date_title_matches(node, tag, attrs)
+            if count:
+                date_titles.append((attrs, count))
     for attrs in metas:
         content = attrs.get("content")
         if content is None:
