@@ -89,11 +89,15 @@ def visible_dates(before: list[Block], after: list[Block]) -> list[str]:
     unclassed line is a sentence of the article, whose dates are events, not publication)."""
 
     def ordered(blocks: list[Block]) -> list[str]:
-        short = [b for b in blocks if b.text and len(b.text) <= 160 and not b.quote]
-        hinted = [b.text for b in short if DATE_HINT.search(b.hints)]
-        return hinted + [
-            b.text for b in short if not DATE_HINT.search(b.hints) and len(b.text) <= 70
-        ]
+        hinted: list[str] = []
+        bare: list[str] = []
+        for b in blocks:
+            if b.text and len(b.text) <= 160 and not b.quote:
+                if DATE_HINT.search(b.hints):
+                    hinted.append(b.text)
+                elif len(b.text) <= 70:
+                    bare.append(b.text)
+        return hinted + bare
 
     return ordered(after) + ordered(before)
 
