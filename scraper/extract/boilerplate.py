@@ -299,16 +299,28 @@ def _may_be_disclaimer(t: str) -> bool:
     return not t.isascii() and _NOT_PLAIN_LATIN.search(t) is not None
 
 
+_LINE_PATTERNS = (_PROMO, _VIEWS, _COMMENT_LABELS, _SHARE, _DISCLAIMER)
+# their case-sensitive twins for lower-cased ASCII lines: the patterns are lower case, so the
+# same matches (an ASCII character matches no other under re.I than its other case), faster
+_ASCII_LINE_PATTERNS = tuple(re.compile(p.pattern) for p in _LINE_PATTERNS)
+
+
 def is_boilerplate_text(text: str) -> bool:
     """A line that is page furniture whatever element holds it."""
     t = text.strip()
     if not t:
         return True
-    if len(t) <= 200 and _PROMO.match(t):
+    if t.isascii():
+        line = t.lower()
+        promo, views, comments, share, disclaimer = _ASCII_LINE_PATTERNS
+    else:
+        line = t
+        promo, views, comments, share, disclaimer = _LINE_PATTERNS
+    if len(t) <= 200 and promo.match(line):
         return True
-    if len(t) <= 80 and (_VIEWS.match(t) or _COMMENT_LABELS.match(t) or _SHARE.match(t)):
+    if len(t) <= 80 and (views.match(line) or comments.match(line) or share.match(line)):
         return True
-    return len(t) <= 400 and _may_be_disclaimer(t) and _DISCLAIMER.search(t) is not None
+    return len(t) <= 400 and _may_be_disclaimer(t) and disclaimer.search(line) is not None
 
 
 # letters below U+0250 (what script_of counts as latin), as one class built from str.isalpha
