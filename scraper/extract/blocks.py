@@ -9,11 +9,10 @@ element and ancestors, which the byline, date and boilerplate rules read.
 from __future__ import annotations
 
 import html as htmllib
-from dataclasses import dataclass, field
-from typing import Any
 
 from selectolax.lexbor import LexborNode
 
+from scraper.extract.blockdata import Block, Entry
 from scraper.extract.links import Resolver
 from scraper.extract.text import clean, collapse, collapse_checked
 
@@ -96,119 +95,14 @@ _INLINE_KEEP = {"a": "a", "em": "em", "i": "em", "strong": "strong", "b": "stron
 _INLINE_KEEP |= {"sub": "sub", "sup": "sup", "q": "q", "cite": "cite"}
 
 
-# An element the walk entered, as a list (cheaper to make than an object, and made for every
-# element): [tag, attributes, parent's entry (None above the root's 3 ancestors), its share of
-# the hints (filled in when first needed), the hints of a block from it (likewise), dir=rtl,
-# what the walk does with its tag (_BLOCK...)]
-_Entry = list[Any]
-
-
-@dataclass(slots=True, init=False)
-class Block:
-    """One paragraph-like unit of visible text.
-
-    ``hints`` holds the lower-cased tag/class/id/itemprop/rel/role/data-testid of the element
-    and its 3 ancestors; a walked block puts them together when they are first read (most
-    blocks are never asked).
-    """
-
-    kind: str  # "p", "h1".."h6", "li", "pre", "img"
-    text: str
-    html: str
-    link_chars: int
-    list_id: int | None
-    ordered: bool
-    quote: bool
-    node_id: int
-    rtl: bool
-    extra: dict[str, str]
-    _hints: str | None = field(repr=False, compare=False)
-    _element: _Entry | None = field(repr=False, compare=False)
-
-    def __init__(
-        self,
-        kind: str,
-        text: str,
-        html: str,
-        hints: str = "",
-        link_chars: int = 0,
-        list_id: int | None = None,
-        ordered: bool = False,
-        quote: bool = False,
-        node_id: int = 0,
-        rtl: bool = False,
-        extra: dict[str, str] | None = None,
-        *,
-        element: _Entry | None = None,
-    ) -> None:
-        self.kind = kind
-        self.text = text
-        self.html = html
-        self.link_chars = link_chars
-        self.list_id = list_id
-        self.ordered = ordered
-        self.quote = quote
-        self.node_id = node_id
-        self.rtl = rtl
-        self.extra = {} if extra is None else extra
-        self._hints = hints if element is None else None
-        self._element = element
-
-    @property
-    def hints(self) -> str:
-        """Lower-cased tag and hint attributes of the element and 3 ancestors."""
-        found = self._hints
-        if found is None:
-            found = self._hints = _entry_hints(self._element)
-        return found
-
-    @property
-    def link_density(self) -> float:
-        return self.link_chars / len(self.text) if self.text else 0.0
-
-
-_HINT_ATTRS = ("class", "id", "itemprop", "rel", "role", "data-testid")
-
-
-def _hint_part(tag: str, attrs: dict[str, str | None]) -> str:
-    """One element's share of :attr:`Block.hints` (lower-cased tag and hint attributes)."""
-    parts = [tag]
-    if attrs:
-        for name in _HINT_ATTRS:
-            v = attrs.get(name)
-            if v:
-                parts.append(v)
-    return " ".join(parts).lower()
-
-
-def _entry_hints(entry: _Entry | None) -> str:
-    """Hints of the element of ``entry`` and its 3 ancestors (cached in the entries)."""
-    if entry is None:
-        return ""
-    found: str | None = entry[4]
-    if found is None:
-        parts: list[str] = []
-        e: _Entry | None = entry
-        depth = 4
-        while e is not None and depth > 0:
-            part = e[3]
-            if part is None:
-                part = e[3] = _hint_part(e[0], e[1])
-            parts.append(part)
-            e = e[2]
-            depth -= 1
-        found = entry[4] = " ".join(parts)
-    return found
-
-
-def _ancestors(node: LexborNode) -> _Entry | None:
+def _ancestors(node: LexborNode) -> Entry | None:
     """Entries of the 3 ancestors of ``node`` (the walk's root), for its blocks' hints."""
     chain: list[LexborNode] = []
     parent = node.parent
     while parent is not None and len(chain) < 3:
         chain.append(parent)
         parent = parent.parent
-    up: _Entry | None = None
+    up: Entry | None = None
     for anc in reversed(chain):
         up = [anc.tag or "", anc.attributes, up, None, None, False, _OTHER]
     return up
@@ -272,15 +166,15 @@ def walk(
     # the inline content gathered for the next block
     text_parts: list[str] = []
     html_parts: list[str] = []
-    opened: list[tuple[_Entry, str]] = []  # inline elements open in it (entry, tag)
+    opened: list[tuple[Entry, str]] = []  # inline elements open in it (entry, tag)
     link_chars = 0
-    block_entry: _Entry | None = None  # the block element entered last
+    block_entry: Entry | None = None  # the block element entered last
     list_stack: list[tuple[int, bool]] = []  # (list id, ordered)
     kind_stack: list[str] = []
     quote_depth = link_depth = pre_depth = rtl_depth = p_depth = 0
     last_br = False
 
-    def flush(src: _Entry | None, src_node: LexborNode | None) -> None:
+    def flush(src: Entry | None, src_node: LexborNode | None) -> None:
         """The gathered content as a block of ``src`` (its element ``src_node``), if any."""
         nonlocal link_chars
         if not text_parts and not html_parts:
@@ -325,12 +219,12 @@ def walk(
 
     block_node: LexborNode | None = None
     up = _ancestors(root)  # entry of the current node's parent
-    stack: list[_Entry] = []  # entries of the elements entered, root first
+    stack: list[Entry] = []  # entries of the elements entered, root first
     nodes: list[LexborNode] = []  # their nodes
     kinds: dict[int, tuple[str, int]] = {}  # (tag, its _KIND) by the document's tag ids
     node: LexborNode | None = root
     while node is not None:
-        entry: _Entry | None = None  # of an element entered and without children
+        entry: Entry | None = None  # of an element entered and without children
         tag_id = node.tag_id
         if tag_id == _TEXT_ID:
             value = node.text_content
