@@ -42,7 +42,7 @@ from feeds.plan import plan_feeds
 from feeds.publish import build_all
 from feeds.sanitize import POLICY, sanitize_html
 from scraper.config import Config, parse_config
-from scraper.models import StoredArticle
+from scraper.models import ArticleQuery, StoredArticle
 from scraper.store import Store
 from tests._feeds_helpers import save_stored
 
@@ -180,6 +180,17 @@ class IndexedArticles:
             if limit is not None and len(out) >= limit:
                 break
         return out
+
+    def articles_many(self, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
+        return [
+            self.articles(
+                source_ids=q.source_ids,
+                tags=q.tags,
+                include_duplicates=q.include_duplicates,
+                limit=q.limit,
+            )
+            for q in queries
+        ]
 
     def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]:
         return {i: self._by_id[i] for i in ids if i in self._by_id}

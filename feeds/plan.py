@@ -17,7 +17,7 @@ from typing import Protocol
 
 from feeds.model import DEFAULT_BASE_URL, FeedKind, FeedSpec
 from scraper.config import Config, FilteredFeed
-from scraper.models import StoredArticle
+from scraper.models import ArticleQuery, StoredArticle
 
 __all__ = [
     "ArticleSource",
@@ -40,6 +40,8 @@ class ArticleSource(Protocol):
         include_duplicates: bool = False,
         limit: int | None = None,
     ) -> list[StoredArticle]: ...
+
+    def articles_many(self, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]: ...
 
     def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]: ...
 
@@ -132,26 +134,28 @@ def _filtered_articles(store: ArticleSource, ff: FilteredFeed, limit: int) -> li
 
 
 def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
-    """Every feed of ``config`` with its articles, in publishing order (``all`` first)."""
+    """Every feed of ``config`` with its articles, in publishing order (``all`` first).
+
+    The selections the store can make alone (every feed but those with keywords) are read in
+    one batch (:meth:`ArticleSource.articles_many`), each article once.
+    """
     n = config.feeds.max_entries
     title = config.feeds.title
     json_on = config.feeds.json_feed
-    plans: list[PlannedFeed] = []
-
-    def add(spec: FeedSpec, rel: str, articles: list[StoredArticle]) -> None:
-        plans.append(
-            PlannedFeed(
-                spec, Path(rel + ".atom"), Path(rel + ".json") if json_on else None, articles
-            )
+    wanted: list[tuple[FeedSpec, str, ArticleQuery | FilteredFeed]] = [
+        (
+            _spec(
+                config,
+                "all",
+                key="all",
+                rel="all",
+                title=title,
+                subtitle="Every source, newest first",
+            ),
+            "all",
+            ArticleQuery(limit=n),
         )
-
-    add(
-        _spec(
-            config, "all", key="all", rel="all", title=title, subtitle="Every source, newest first"
-        ),
-        "all",
-        store.articles(include_duplicates=False, limit=n),
-    )
+    ]
     for src in config.sources:
         rel = f"sources/{src.id}"
         spec = _spec(
@@ -164,9 +168,8 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
             icon=src.icon,
             language=src.language or None,
         )
-        add(spec, rel, store.articles(source_ids=[src.id], include_duplicates=True, limit=n))
-    tags = sorted({t for src in config.sources for t in src.tags})
-    for tag in tags:
+        wanted.append((spec, rel, ArticleQuery((src.id,), include_duplicates=True, limit=n)))
+    for tag in sorted({t for src in config.sources for t in src.tags}):
         rel = f"tags/{tag}"
         spec = _spec(
             config,
@@ -176,7 +179,7 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
             title=f"{title}: {tag}",
             subtitle=f"Articles tagged {tag}",
         )
-        add(spec, rel, store.articles(tags=[tag], include_duplicates=False, limit=n))
+        wanted.append((spec, rel, ArticleQuery(tags=(tag,), limit=n)))
     for ff in config.feeds.filtered:
         rel = f"filtered/{ff.id}"
         parts = [
@@ -189,11 +192,17 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
             if values
         ]
         subtitle = "Filtered by " + "; ".join(parts) if parts else "Every source"
-        add(
-            _spec(config, "filtered", key=ff.id, rel=rel, title=ff.title, subtitle=subtitle),
-            rel,
-            _filtered_articles(store, ff, n),
+        spec = _spec(config, "filtered", key=ff.id, rel=rel, title=ff.title, subtitle=subtitle)
+        query = ArticleQuery(tuple(ff.sources), tuple(ff.tags), limit=n)
+        wanted.append((spec, rel, ff if ff.keywords else query))
+    batch = iter(store.articles_many([w for _, _, w in wanted if isinstance(w, ArticleQuery)]))
+    plans: list[PlannedFeed] = []
+    for spec, rel, what in wanted:
+        found = (
+            next(batch) if isinstance(what, ArticleQuery) else _filtered_articles(store, what, n)
         )
+        json_path = Path(rel + ".json") if json_on else None
+        plans.append(PlannedFeed(spec, Path(rel + ".atom"), json_path, found))
     return plans
 
 

@@ -15,6 +15,7 @@ from types import MappingProxyType
 __all__ = [
     "Article",
     "ArticleLink",
+    "ArticleQuery",
     "DigestItem",
     "FetchResult",
     "FetchStatus",
@@ -159,6 +160,17 @@ class StoredArticle:
     last_changed: datetime
     field_sources: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     body_policy: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleQuery:
+    """One newest-first selection of stored articles (``Store.articles`` arguments), for the
+    batched ``Store.articles_many``: empty filters select everything."""
+
+    source_ids: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    include_duplicates: bool = False
+    limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

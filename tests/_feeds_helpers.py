@@ -15,7 +15,7 @@ import feedparser
 
 from feeds.validate import validate_atom
 from scraper.config import Config, parse_config
-from scraper.models import Article, Decision, SaveAction, StoredArticle
+from scraper.models import Article, ArticleQuery, Decision, SaveAction, StoredArticle
 from scraper.store import Store
 
 NOW = datetime(2025, 7, 14, 9, 0, tzinfo=UTC)
@@ -156,6 +156,17 @@ class MemoryArticles:
             and (include_duplicates or a.duplicate_of is None)
         ]
         return out if limit is None else out[:limit]
+
+    def articles_many(self, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
+        return [
+            self.articles(
+                source_ids=q.source_ids,
+                tags=q.tags,
+                include_duplicates=q.include_duplicates,
+                limit=q.limit,
+            )
+            for q in queries
+        ]
 
     def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]:
         return {i: self._by_id[i] for i in ids if i in self._by_id}

@@ -110,3 +110,37 @@ def test_articles_by_id_returns_the_existing_ones(
     assert store.articles_by_id([]) == {}
     many = store.articles_by_id(range(1, 1200))  # more ids than one IN (...) chunk
     assert sorted(many) == sorted(ids)
+
+
+def test_articles_many_is_articles_per_query_with_each_row_read_once(
+    store: Store, make_article: ArticleFactory
+) -> None:
+    from scraper.models import ArticleQuery
+
+    base = datetime(2025, 7, 1, tzinfo=UTC)
+    for i, (src, tags) in enumerate(
+        [("ipis", ["iran"]), ("csis", ["energy"]), ("ipis", []), ("rand", ["iran", "energy"])],
+        start=1,
+    ):
+        art, dec = make_article(i, source=src, published=base + timedelta(days=i))
+        store.save_article(src, art, dec, url=f"u{i}", tags=tags, now=base)
+    queries = [
+        ArticleQuery(limit=3),
+        ArticleQuery(("ipis",), include_duplicates=True),
+        ArticleQuery(tags=("iran",), limit=10),
+        ArticleQuery(("csis", "rand"), ("energy",)),
+        ArticleQuery(("nobody",)),
+    ]
+    got = store.articles_many(queries)
+    for q, articles in zip(queries, got, strict=True):
+        one = store.articles(
+            source_ids=q.source_ids,
+            tags=q.tags,
+            include_duplicates=q.include_duplicates,
+            limit=q.limit,
+        )
+        assert articles == one  # same rows, order and tags
+    assert got[4] == []
+    newest_iran = got[2][0]
+    assert any(a is newest_iran for a in got[0])  # one object for a row in two selections
+    assert store.articles_many([]) == []

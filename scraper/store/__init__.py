@@ -23,6 +23,7 @@ from scraper.errors import StoreError
 from scraper.models import (
     Article,
     ArticleIdentity,
+    ArticleQuery,
     Decision,
     FetchResult,
     FetchState,
@@ -267,6 +268,12 @@ class Store:
     def article(self, article_id: int) -> StoredArticle | None:
         """One stored article by id, ``None`` if absent."""
         return _queries.article(self._db, article_id)
+
+    @_db_errors
+    def articles_many(self, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
+        """:meth:`articles` for each query, in one read transaction; an article selected by
+        several queries is read once (the same object in each list)."""
+        return _queries.load_many(self._db, queries)
 
     @_db_errors
     def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]:

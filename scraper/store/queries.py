@@ -17,7 +17,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
-from scraper.models import StoredArticle
+from scraper.models import ArticleQuery, StoredArticle
 from scraper.store.articles import chunks
 from scraper.store.engine import Database
 from scraper.store.schema import article_tags, articles
@@ -30,6 +30,7 @@ __all__ = [
     "count_articles",
     "duplicate_clusters",
     "load",
+    "load_many",
 ]
 
 
@@ -144,6 +145,31 @@ def articles_by_id(db: Database, ids: Iterable[int]) -> dict[int, StoredArticle]
             rows = conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all()
             found.update((a.id, a) for a in _materialise(conn, rows))
     return found
+
+
+def load_many(db: Database, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
+    """The articles of each query, in one read transaction, each row read once.
+
+    The queries select ids (cheap: the newest-first indexes); the union of the rows is then
+    read in chunks, so an article in several selections is materialised once and shared.
+    """
+    with db.read() as conn:
+        id_lists: list[list[int]] = []
+        for q in queries:
+            stmt = articles_select(
+                source_ids=q.source_ids,
+                tags=q.tags,
+                include_duplicates=q.include_duplicates,
+                limit=q.limit,
+            ).with_only_columns(articles.c.id)
+            id_lists.append([int(i) for i in conn.execute(stmt).scalars()])
+        rows: list[RowMapping] = []
+        for part in chunks(sorted({i for ids in id_lists for i in ids})):
+            rows.extend(
+                conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all()
+            )
+        found = {a.id: a for a in _materialise(conn, rows)}
+    return [[found[i] for i in ids if i in found] for ids in id_lists]
 
 
 def duplicate_clusters(db: Database) -> list[tuple[StoredArticle, list[StoredArticle]]]:
