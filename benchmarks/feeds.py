@@ -44,7 +44,7 @@ from feeds.sanitize import POLICY, sanitize_html
 from scraper.config import Config, parse_config
 from scraper.models import ArticleQuery, StoredArticle
 from scraper.store import Store
-from tests._feeds_helpers import save_stored
+from tests._feeds_helpers import save_stored, select_each
 
 NOW = datetime(2025, 7, 14, 9, 0, tzinfo=UTC)
 WORDS = [
@@ -182,15 +182,7 @@ class IndexedArticles:
         return out
 
     def articles_many(self, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
-        return [
-            self.articles(
-                source_ids=q.source_ids,
-                tags=q.tags,
-                include_duplicates=q.include_duplicates,
-                limit=q.limit,
-            )
-            for q in queries
-        ]
+        return select_each(self, queries)
 
     def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]:
         return {i: self._by_id[i] for i in ids if i in self._by_id}

@@ -158,15 +158,7 @@ class MemoryArticles:
         return out if limit is None else out[:limit]
 
     def articles_many(self, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
-        return [
-            self.articles(
-                source_ids=q.source_ids,
-                tags=q.tags,
-                include_duplicates=q.include_duplicates,
-                limit=q.limit,
-            )
-            for q in queries
-        ]
+        return select_each(self, queries)
 
     def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]:
         return {i: self._by_id[i] for i in ids if i in self._by_id}
@@ -216,3 +208,16 @@ def save_stored(store: Store, articles: Iterable[StoredArticle]) -> dict[int, in
             a.source_id, article, decision, url=a.url, tags=a.tags, now=a.first_seen
         )
     return ids
+
+
+def select_each(source: Any, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
+    """``articles_many`` of an in-memory source: its ``articles(...)`` for each query."""
+    return [
+        source.articles(
+            source_ids=q.source_ids,
+            tags=q.tags,
+            include_duplicates=q.include_duplicates,
+            limit=q.limit,
+        )
+        for q in queries
+    ]
