@@ -111,13 +111,14 @@ def _spec(
 
 
 def _filtered_articles(store: ArticleSource, ff: FilteredFeed, limit: int) -> list[StoredArticle]:
-    """The newest ``limit`` articles of a filtered feed.
+    """The newest ``limit`` articles of a filtered feed with keywords.
 
     Sources and tags are filtered by the store; keywords here, over growing windows of the
     newest candidates (2N, 4N, ...) so a rare keyword does not load the whole database at once
-    and a common one stops early.
+    and a common one stops early. (Feeds without keywords are read in :func:`plan_feeds`'s
+    batch.)
     """
-    window = limit if not ff.keywords else 2 * limit
+    window = 2 * limit
     while True:
         candidates = store.articles(
             source_ids=ff.sources or None,
@@ -125,8 +126,6 @@ def _filtered_articles(store: ArticleSource, ff: FilteredFeed, limit: int) -> li
             include_duplicates=False,
             limit=window,
         )
-        if not ff.keywords:
-            return candidates
         matches = [a for a in candidates if keyword_match(a, ff.keywords)]
         if len(matches) >= limit or len(candidates) < window:
             return matches[:limit]

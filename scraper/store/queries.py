@@ -138,13 +138,15 @@ def article(db: Database, article_id: int) -> StoredArticle | None:
 
 def articles_by_id(db: Database, ids: Iterable[int]) -> dict[int, StoredArticle]:
     """The stored articles of ``ids`` that exist, by id (one query per 500 ids)."""
-    wanted = sorted(set(ids))
-    found: dict[int, StoredArticle] = {}
     with db.read() as conn:
-        for part in chunks(wanted):
-            rows = conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all()
-            found.update((a.id, a) for a in _materialise(conn, rows))
-    return found
+        return _by_id(conn, ids)
+
+
+def _by_id(conn: Connection, ids: Iterable[int]) -> dict[int, StoredArticle]:
+    rows: list[RowMapping] = []
+    for part in chunks(sorted(set(ids))):
+        rows.extend(conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all())
+    return {a.id: a for a in _materialise(conn, rows)}
 
 
 def load_many(db: Database, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
@@ -163,12 +165,7 @@ def load_many(db: Database, queries: Sequence[ArticleQuery]) -> list[list[Stored
                 limit=q.limit,
             ).with_only_columns(articles.c.id)
             id_lists.append([int(i) for i in conn.execute(stmt).scalars()])
-        rows: list[RowMapping] = []
-        for part in chunks(sorted({i for ids in id_lists for i in ids})):
-            rows.extend(
-                conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all()
-            )
-        found = {a.id: a for a in _materialise(conn, rows)}
+        found = _by_id(conn, (i for ids in id_lists for i in ids))
     return [[found[i] for i in ids if i in found] for ids in id_lists]
 
 
