@@ -25,10 +25,8 @@ Which feeds and articles: :mod:`feeds.plan`; the skip-unchanged state: :mod:`fee
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +44,7 @@ from feeds.plan import ArticleSource, base_url, keyword_match, originals, plan_f
 from scraper import __version__
 from scraper.config import Config
 from scraper.errors import FeedError
+from scraper.gcpause import collector_paused
 
 __all__ = [
     "ArticleSource",
@@ -124,19 +123,8 @@ def build_all(
     they trigger walks every article loaded from the store (about 15% of a full build on
     50,000 articles, measured by ``benchmarks/feeds.py``); collection resumes afterwards.
     """
-    with _collector_paused():
+    with collector_paused():
         return _build(store, config, now=now, force=force)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _build(store: ArticleSource, config: Config, *, now: datetime, force: bool) -> BuildReport:

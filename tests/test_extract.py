@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from scraper.config import RulesConfig
 from scraper.extract import extract
-from scraper.models import FieldOrigin
+from scraper.models import Article, FieldOrigin
 
 PAGES = Path(__file__).parent / "pages"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -440,3 +440,29 @@ def test_prose_paragraphs_between_the_headline_and_the_container_open_the_body()
     )
     a = extract(page, None, language="de")
     assert a.body_text.startswith("Thema dieser Folge") and a.body_text.count("Thema dieser") == 1
+
+
+def test_garbage_collector_paused_during_extraction_and_restored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    import scraper.extract as package
+
+    seen: list[bool] = []
+    real = package.run
+
+    def running(*args: object, **kwargs: object) -> Article:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(package, "run", running)
+    assert extract("<html><body><h1>T</h1><p>Some text.</p></body></html>").title == "T"
+    assert seen == [False] and gc.isenabled()
+
+    def failing(*args: object, **kwargs: object) -> Article:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(package, "run", failing)
+    assert extract("<p>x</p>", "https://x.org/a") == Article(url="https://x.org/a")
+    assert gc.isenabled()

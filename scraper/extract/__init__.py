@@ -13,6 +13,7 @@ from datetime import datetime
 from scraper.config import RulesConfig
 from scraper.extract.blocked import is_blocked
 from scraper.extract.cascade import run
+from scraper.gcpause import collector_paused
 from scraper.models import Article
 
 __all__ = ["extract", "is_blocked"]
@@ -34,6 +35,7 @@ def extract(
     ``Article(blocked=True)``; a page nothing can be made of gives an empty ``Article``.
     """
     try:
-        return run(html, url, rules, language=language, timezone=timezone, now=now)
+        with collector_paused():  # (its containers are freed by reference counting)
+            return run(html, url, rules, language=language, timezone=timezone, now=now)
     except Exception:  # the contract: extraction never raises, whatever the input
         return Article(url=url)
