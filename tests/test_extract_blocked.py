@@ -62,6 +62,21 @@ def test_articles_mentioning_cloudflare_are_not_blocked() -> None:
     assert not extract(page).blocked
 
 
+def test_the_extractor_takes_a_long_page_for_the_page_asked_for() -> None:
+    # challenge pages are small: past PAGE_MAX characters the extractor does not search one
+    # (the fetcher, which has the status and headers, still does)
+    filler = "<p>" + "An article paragraph of ordinary prose. " * 50 + "</p>"
+    long_page = CHALLENGE.replace(
+        "</body>", filler * (blocked.PAGE_MAX // len(filler) + 1) + "</body>"
+    )
+    assert len(long_page) > blocked.PAGE_MAX
+    assert is_blocked(long_page)
+    assert not blocked.page_is_blocked(long_page, None)
+    assert not extract(long_page).blocked
+    at_limit = CHALLENGE + " " * (blocked.PAGE_MAX - len(CHALLENGE))
+    assert blocked.page_is_blocked(at_limit, None) and extract(at_limit).blocked
+
+
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus absent")
 def test_real_blocked_pages_in_corpus() -> None:
     kinds = {
