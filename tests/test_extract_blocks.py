@@ -53,3 +53,19 @@ def test_link_density_and_hints() -> None:
 def test_ten_thousand_levels() -> None:
     html = "<div>" * 10_000 + "deep" + "</div>" * 10_000
     assert [t for _, t, _ in _walk(html)] == ["deep"]
+
+
+def test_navigation_left_out_when_asked() -> None:
+    tree = LexborHTMLParser(
+        "<nav><p>Home</p></nav><div role=navigation><p>Topics</p></div>"
+        "<div role=Navigation><p>Kept: role values compare exactly</p></div>"
+        "<div role=main><p>Story</p></div>"
+    )
+    assert tree.body is not None
+    everything = [b.text for b in walk(tree.body)]
+    assert everything == ["Home", "Topics", "Kept: role values compare exactly", "Story"]
+    walked = [b.text for b in walk(tree.body, skip_navigation=True)]
+    assert walked == ["Kept: role values compare exactly", "Story"]
+    # the same elements as the CSS query the walk replaces
+    queried = {n.text(deep=True) for n in tree.css("nav, [role=navigation]")}
+    assert queried == {"Home", "Topics"}

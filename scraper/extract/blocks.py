@@ -153,13 +153,14 @@ _TEXT_KINDS = frozenset({"p", "td", "th", "dd", "dt", "figcaption", "caption", "
 
 
 def walk(
-    root: LexborNode, base_url: str | None = None, skip: frozenset[int] = frozenset()
+    root: LexborNode, base_url: str | None = None, *, skip_navigation: bool = False
 ) -> list[Block]:
     """The blocks under ``root`` in document order (iterative, any depth).
 
     One loop over the nodes (element start, text, element end) gathers inline content into
     a buffer that becomes a block when a block element starts or ends, at ``<br>`` lines and
-    at images. ``skip`` holds ids of elements left out with their subtrees.
+    at images. ``skip_navigation`` leaves out ``<nav>`` and ``role=navigation`` elements with
+    their subtrees.
     """
     resolve = Resolver(base_url)
     blocks: list[Block] = []
@@ -258,10 +259,7 @@ def walk(
                 attrs
                 and ("hidden" in attrs or "aria-hidden" in attrs or "style" in attrs)
                 and _hidden(attrs)
-            ) or (
-                # (an element in ``skip`` is a <nav> or has a role attribute)
-                skip and (tag == "nav" or "role" in attrs) and node.mem_id in skip
-            ):
+            ) or (skip_navigation and (tag == "nav" or attrs.get("role") == "navigation")):
                 pass
             else:
                 rtl = False

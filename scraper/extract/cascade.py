@@ -110,8 +110,7 @@ def run(
     base = url
     if meta.canonical and url is None:
         base = meta.canonical
-    side = frozenset(n.mem_id for n in tree.css("nav, [role=navigation]"))
-    all_blocks = walk(tree.body, base, side) if tree.body is not None else []
+    all_blocks = walk(tree.body, base, skip_navigation=True) if tree.body is not None else []
 
     # ---- language
     lang = (
