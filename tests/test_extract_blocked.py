@@ -54,6 +54,18 @@ def test_title_after_any_whitespace_and_grouped_literals() -> None:
     assert all(piece in w for piece, words in blocked._WEAK_GROUPS for w in words)
 
 
+def test_cloudflare_1020_title_alone_is_decisive() -> None:
+    # the title of Cloudflare's "Access denied" (error 1020) page, without its other markup
+    page = (
+        "<html><head><title>Access denied | www.example.org used Cloudflare to restrict access"
+        "</title></head><body><p>The owner of this website has set rules.</p></body></html>"
+    )
+    assert blocked._STRONG.search(page) is not None
+    assert is_blocked(page) and extract(page).blocked
+    assert is_blocked(page.replace("<p>", "<p>\u0130")) and extract(page).blocked  # İ: text path
+    assert not is_blocked(page.replace("used Cloudflare", "uses a firewall"))
+
+
 def test_articles_mentioning_cloudflare_are_not_blocked() -> None:
     text = "<p>" + "Cloudflare said the Ray ID: field helps support staff. " * 200 + "</p>"
     page = f"<html><head><title>Why CDNs fail</title></head><body>{text}</body></html>"

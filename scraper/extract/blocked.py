@@ -37,7 +37,7 @@ _WEAK = re.compile(
 _STRONG_HINTS = (
     "just a moment",
     "attention required",
-    "cloudflare</title>",
+    "used cloudflare",  # (the "access denied | ... used cloudflare ..." title)
     "please wait",
     "_cf_chl_opt",
     "/cdn-cgi/challenge-platform/h/",
@@ -199,7 +199,7 @@ def _may_be_strong(low: bytes) -> bool:
     others = [piece in low for piece in _STRONG_OTHERS]
     if others[0] or others[1] or (others[2] and any(c in low for c in _CHALLENGES)):
         return True
-    # "access denied | ... used cloudflare ...": the hint is "cloudflare</title>" (or another)
+    # "access denied | ... used cloudflare ...": the hint is "used cloudflare"
     return denied and _has(low, _STRONG_HINTS, _STRONG_HINT_BYTES)
 
 
