@@ -34,11 +34,12 @@ from scraper.models import Article, Decision, SaveAction
 from scraper.pipeline import run_scrape
 from scraper.store import Store
 
-WORDS = (
-    "policy sanctions ceasefire negotiations alliance security energy markets diplomacy "
-    "parliament election budget defence treaty summit region council strategy economy "
-    "inflation trade tariffs ministers reform coalition envoy pipeline grain border"
-).split()
+_WORD_LINES = (
+    "policy sanctions ceasefire negotiations alliance security energy markets diplomacy",
+    "parliament election budget defence treaty summit region council strategy economy",
+    "inflation trade tariffs ministers reform coalition envoy pipeline grain border",
+)
+WORDS = [word for line in _WORD_LINES for word in line.split(" ")]
 
 
 def _article(host: int, i: int) -> bytes:
@@ -52,7 +53,8 @@ def _article(host: int, i: int) -> bytes:
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>{title} | Bench Institute {host}</title>"
         f'<meta property="og:title" content="{title}">'
-        f'<meta property="article:published_time" content="2025-07-{1 + i % 28:02d}T10:00:00+00:00">'
+        '<meta property="article:published_time" '
+        f'content="2025-07-{1 + i % 28:02d}T10:00:00+00:00">'
         '<meta name="author" content="Bench Author">'
         f"</head><body><nav><a href='/'>Home</a></nav><article><h1>{title}</h1>"
         + "".join(paras)

@@ -221,7 +221,7 @@ def page_is_blocked(html: str, utf8: bytes | None) -> bool:
     Challenge and ban pages are small (a few to a few dozen kB: the two real ones of the
     corpus are 5 and 18 kB), so a page longer than :data:`PAGE_MAX` characters is taken for
     the page asked for without being searched: most article pages are longer, and the marker
-    search of their first 200,000 characters was about 5% of an extraction. The fetcher asks
+    search of their first 200,000 characters was about 4% of an extraction. The fetcher asks
     :func:`is_blocked` of every answer whatever its length, with its status and headers.
     """
     if len(html) > PAGE_MAX:
