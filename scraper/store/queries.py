@@ -2,26 +2,23 @@
 
 The newest-first query behind ``Store.articles`` (:func:`articles_select` builds it,
 :func:`load` runs it), single and batched look-ups by id, near-duplicate clusters and
-counts. Rows and their tags become ``StoredArticle`` values in :func:`_materialise`, one tag
-query per 500 rows.
+counts. Rows and their tags become ``StoredArticle`` values in :mod:`scraper.store.rows`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
 from scraper.models import ArticleQuery, StoredArticle
-from scraper.store.articles import chunks
+from scraper.store import rows as _rows
 from scraper.store.engine import Database
 from scraper.store.schema import article_tags, articles
-from scraper.store.types import ensure_aware, parse_iso, simhash_from_db
+from scraper.store.types import ensure_aware
 
 __all__ = [
     "article",
@@ -34,45 +31,6 @@ __all__ = [
 ]
 
 
-def _tags_for(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    out: dict[int, list[str]] = {}
-    for part in chunks(ids):
-        for aid, tag in conn.execute(
-            select(article_tags.c.article_id, article_tags.c.tag)
-            .where(article_tags.c.article_id.in_(part))
-            .order_by(article_tags.c.article_id, article_tags.c.tag)
-        ):
-            out.setdefault(int(aid), []).append(tag)
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _stored(row: RowMapping, tags: Mapping[int, tuple[str, ...]]) -> StoredArticle:
-    fs = row["field_sources"] or {}
-    return StoredArticle(
-        id=row["id"],
-        source_id=row["source_id"],
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        title=row["title"],
-        authors=tuple(row["authors"] or ()),
-        published=parse_iso(row["published"]),
-        updated=parse_iso(row["updated"]),
-        language=row["language"],
-        summary=row["summary"],
-        body_text=row["body_text"],
-        body_html=row["body_html"],
-        tags=tags.get(row["id"], ()),
-        image=row["image"],
-        content_hash=row["content_hash"],
-        simhash=simhash_from_db(row["simhash"]),
-        duplicate_of=row["duplicate_of"],
-        first_seen=row["first_seen"],
-        last_changed=row["last_changed"],
-        field_sources=MappingProxyType(dict(fs)),
-        body_policy=row["body_policy"],
-    )
-
-
 _NEWEST_FIRST = (
     articles.c.published_utc.desc().nulls_last(),
     articles.c.first_seen.desc(),
@@ -80,16 +38,10 @@ _NEWEST_FIRST = (
 )
 
 
-def _materialise(conn: Connection, rows: Sequence[RowMapping]) -> list[StoredArticle]:
-    tags = _tags_for(conn, [r["id"] for r in rows])
-    return [_stored(r, tags) for r in rows]
-
-
 def load(db: Database, stmt: Select[Any]) -> list[StoredArticle]:
     """The stored articles a select of ``articles`` rows finds, in its order, tags included."""
     with db.read() as conn:
-        rows = conn.execute(stmt).mappings().all()
-        return _materialise(conn, rows)
+        return _rows.read(conn, stmt.with_only_columns(*_rows.ROW_COLUMNS))
 
 
 def articles_select(
@@ -131,29 +83,21 @@ def articles_select(
 def article(db: Database, article_id: int) -> StoredArticle | None:
     """One stored article by id."""
     with db.read() as conn:
-        row = conn.execute(select(articles).where(articles.c.id == article_id)).mappings().all()
-        found = _materialise(conn, row)
-    return found[0] if found else None
+        found = _rows.by_id(conn, [article_id])
+    return found.get(article_id)
 
 
 def articles_by_id(db: Database, ids: Iterable[int]) -> dict[int, StoredArticle]:
-    """The stored articles of ``ids`` that exist, by id (one query per 500 ids)."""
+    """The stored articles of ``ids`` that exist, by id."""
     with db.read() as conn:
-        return _by_id(conn, ids)
-
-
-def _by_id(conn: Connection, ids: Iterable[int]) -> dict[int, StoredArticle]:
-    rows: list[RowMapping] = []
-    for part in chunks(sorted(set(ids))):
-        rows.extend(conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all())
-    return {a.id: a for a in _materialise(conn, rows)}
+        return _rows.by_id(conn, ids)
 
 
 def load_many(db: Database, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
     """The articles of each query, in one read transaction, each row read once.
 
     The queries select ids (cheap: the newest-first indexes); the union of the rows is then
-    read in chunks, so an article in several selections is materialised once and shared.
+    read in one query, so an article in several selections is materialised once and shared.
     """
     with db.read() as conn:
         id_lists: list[list[int]] = []
@@ -165,32 +109,23 @@ def load_many(db: Database, queries: Sequence[ArticleQuery]) -> list[list[Stored
                 limit=q.limit,
             ).with_only_columns(articles.c.id)
             id_lists.append([int(i) for i in conn.execute(stmt).scalars()])
-        found = _by_id(conn, (i for ids in id_lists for i in ids))
+        found = _rows.by_id(conn, (i for ids in id_lists for i in ids))
     return [[found[i] for i in ids if i in found] for ids in id_lists]
 
 
 def duplicate_clusters(db: Database) -> list[tuple[StoredArticle, list[StoredArticle]]]:
     """Each first copy with its near-duplicates (oldest first); clusters newest first."""
     with db.read() as conn:
-        dup_rows = (
-            conn.execute(
-                select(articles)
-                .where(articles.c.duplicate_of.is_not(None))
-                .order_by(articles.c.first_seen, articles.c.id)
-            )
-            .mappings()
-            .all()
+        dups = _rows.read(
+            conn,
+            select(*_rows.ROW_COLUMNS)
+            .where(articles.c.duplicate_of.is_not(None))
+            .order_by(articles.c.first_seen, articles.c.id),
         )
-        if not dup_rows:
+        if not dups:
             return []
-        first_ids = sorted({int(r["duplicate_of"]) for r in dup_rows})
-        first_rows: list[RowMapping] = []
-        for part in chunks(first_ids):
-            first_rows.extend(
-                conn.execute(select(articles).where(articles.c.id.in_(part))).mappings().all()
-            )
-        dups = _materialise(conn, dup_rows)
-        firsts = _materialise(conn, first_rows)
+        first_ids = (d.duplicate_of for d in dups if d.duplicate_of is not None)
+        firsts = list(_rows.by_id(conn, first_ids).values())
     by_first: dict[int, list[StoredArticle]] = {}
     for d in dups:
         assert d.duplicate_of is not None

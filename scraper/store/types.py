@@ -30,6 +30,7 @@ __all__ = [
     "simhash_from_db",
     "simhash_to_db",
     "u64_from_db",
+    "utc_from_db",
 ]
 
 _U64 = 1 << 64
@@ -66,15 +67,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return _utc_text(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            dt = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        else:
-            dt = datetime.fromisoformat(str(value))
-            if dt.tzinfo is None:
-                dt = dt.replace(tzinfo=UTC)
-        return dt.astimezone(UTC)
+        return None if value is None else utc_from_db(value)
+
+
+def utc_from_db(value: Any) -> datetime:
+    """A stored :class:`UTCDateTime` value (ISO text on SQLite, a datetime from PostgreSQL) as
+    an aware datetime in UTC; naive values are taken as UTC."""
+    if isinstance(value, datetime):
+        dt = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    else:
+        dt = datetime.fromisoformat(str(value))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+    return dt if dt.tzinfo is UTC else dt.astimezone(UTC)
 
 
 class JSONText(TypeDecorator[Any]):
