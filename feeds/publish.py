@@ -13,10 +13,12 @@ Each feed holds the newest ``config.feeds.max_entries``. A filtered feed keeps a
 are from one of its ``sources`` (if any), carry one of its ``tags`` (if any) and contain one of
 its ``keywords`` (if any) as a whole word, case-insensitively, in title, summary or body.
 
-Every file is written atomically (a temporary file in the same folder, then ``os.replace``) and
-only when its bytes changed, so pollers see stable ``Last-Modified`` times. Files of feeds that
-no longer exist (a source removed from the config) are deleted from ``sources/``, ``tags/`` and
-``filtered/``.
+Every file is written atomically (a temporary file in the same folder, fsync-ed, then
+``os.replace``) and only when its bytes changed, so pollers see stable ``Last-Modified`` times.
+Feed files are written by :data:`WRITERS` threads while the next feeds render (a first build
+spends most of its file time waiting for fsync); the report lists them in feed order. Files of
+feeds that no longer exist (a source removed from the config) are deleted from ``sources/``,
+``tags/`` and ``filtered/``.
 
 Which feeds and articles: :mod:`feeds.plan`; the skip-unchanged state: :mod:`feeds.buildstate`;
 ``feeds.opml`` and ``index.html``: :mod:`feeds.opml`.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +43,7 @@ from feeds.fingerprint import feed_fingerprint
 from feeds.jsonfeed import render_json_entries
 from feeds.model import EntryView, feed_entries
 from feeds.opml import FeedFile, render_index, render_opml
-from feeds.plan import ArticleSource, base_url, keyword_match, originals, plan_feeds
+from feeds.plan import ArticleSource, PlannedFeed, base_url, keyword_match, originals, plan_feeds
 from scraper import __version__
 from scraper.config import Config
 from scraper.errors import FeedError
@@ -59,6 +62,9 @@ __all__ = [
 ]
 
 _SUBDIRS = ("sources", "tags", "filtered")
+# threads writing feed files while the next feeds render: reading the old file, writing and
+# fsync-ing the new one mostly wait on the disk with the GIL released
+WRITERS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +133,17 @@ def build_all(
         return _build(store, config, now=now, force=force)
 
 
+@dataclass(slots=True)
+class _Done:
+    """One feed of a build: its files are being written (``writes``) or were left as they are."""
+
+    plan: PlannedFeed
+    rels: list[Path]
+    fingerprint: str
+    entries: int
+    writes: list[Future[bool]] | None  # one per rel; None: skipped (unchanged inputs)
+
+
 def _build(store: ArticleSource, config: Config, *, now: datetime, force: bool) -> BuildReport:
     out_dir = config.resolve(config.feeds.output_dir)
     plans = plan_feeds(store, config)
@@ -136,6 +153,7 @@ def _build(store: ArticleSource, config: Config, *, now: datetime, force: bool) 
     written: list[Path] = []
     unchanged: list[Path] = []
     feeds: list[FeedFile] = []
+    done: list[_Done] = []
     entry_memo: dict[int, EntryView] = {}
     item_memo: dict[str, msgspec.Raw] = {}
     atom_memo: EntryMemo = {}
@@ -144,25 +162,23 @@ def _build(store: ArticleSource, config: Config, *, now: datetime, force: bool) 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         previous = {} if force else load_state(out_dir)
-        state: dict[str, Any] = {}
-        for plan in plans:
-            rels = [plan.path] + ([plan.json_path] if plan.json_path is not None else [])
-            articles = plan.articles[:limit]
-            fingerprint = feed_fingerprint(
-                plan.spec,
-                articles,
-                source_names=names,
-                source_links=links,
-                originals=found,
-                salt=salt(),
-                memo=key_memo,
-            )
-            record = previous.get(plan.path.as_posix())
-            if record is not None and still_there(out_dir, record, rels, fingerprint):
-                n_entries = int(record["entries"])
-                unchanged.extend(rels)
-                atom_written = False
-            else:
+        with ThreadPoolExecutor(WRITERS, thread_name_prefix="feeds-write") as pool:
+            for plan in plans:
+                rels = [plan.path] + ([plan.json_path] if plan.json_path is not None else [])
+                articles = plan.articles[:limit]
+                fingerprint = feed_fingerprint(
+                    plan.spec,
+                    articles,
+                    source_names=names,
+                    source_links=links,
+                    originals=found,
+                    salt=salt(),
+                    memo=key_memo,
+                )
+                record = previous.get(plan.path.as_posix())
+                if record is not None and still_there(out_dir, record, rels, fingerprint):
+                    done.append(_Done(plan, rels, fingerprint, int(record["entries"]), None))
+                    continue
                 entries = feed_entries(
                     plan.spec,
                     articles,
@@ -171,38 +187,37 @@ def _build(store: ArticleSource, config: Config, *, now: datetime, force: bool) 
                     originals=found,
                     memo=entry_memo,
                 )
-                n_entries = len(entries)
                 outputs = [
-                    (
-                        plan.path,
-                        render_entries(
-                            plan.spec, entries, generator_version=__version__, memo=atom_memo
-                        ),
+                    render_entries(
+                        plan.spec, entries, generator_version=__version__, memo=atom_memo
                     )
                 ]
                 if plan.json_path is not None:
-                    outputs.append(
-                        (plan.json_path, render_json_entries(plan.spec, entries, memo=item_memo))
-                    )
-                atom_written = False
-                for rel, data in outputs:
-                    changed = atomic_write(out_dir / rel, data)
-                    (written if changed else unchanged).append(rel)
-                    atom_written = atom_written or (changed and rel == plan.path)
-            state[plan.path.as_posix()] = {
-                "fingerprint": fingerprint,
-                "entries": n_entries,
-                "files": {r.as_posix(): file_stat(out_dir / r) for r in rels},
+                    outputs.append(render_json_entries(plan.spec, entries, memo=item_memo))
+                writes = [
+                    pool.submit(atomic_write, out_dir / rel, data)
+                    for rel, data in zip(rels, outputs, strict=True)
+                ]
+                done.append(_Done(plan, rels, fingerprint, len(entries), writes))
+        state: dict[str, Any] = {}
+        for d in done:
+            changed = [False] * len(d.rels) if d.writes is None else [w.result() for w in d.writes]
+            for rel, was_written in zip(d.rels, changed, strict=True):
+                (written if was_written else unchanged).append(rel)
+            state[d.plan.path.as_posix()] = {
+                "fingerprint": d.fingerprint,
+                "entries": d.entries,
+                "files": {r.as_posix(): file_stat(out_dir / r) for r in d.rels},
             }
             feeds.append(
                 FeedFile(
-                    path=plan.path,
-                    kind=plan.spec.kind,
-                    key=plan.spec.key,
-                    title=plan.spec.title,
-                    entries=n_entries,
-                    written=atom_written,
-                    json_path=plan.json_path,
+                    path=d.plan.path,
+                    kind=d.plan.spec.kind,
+                    key=d.plan.spec.key,
+                    title=d.plan.spec.title,
+                    entries=d.entries,
+                    written=changed[0],
+                    json_path=d.plan.json_path,
                 )
             )
         for rel, data in (

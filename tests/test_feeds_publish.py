@@ -224,6 +224,35 @@ def test_unwritable_output_is_a_feed_error(tmp_path: Path) -> None:
     assert info.value.hint and "output_dir" in info.value.hint
 
 
+def test_a_write_failing_on_a_writer_thread_is_a_feed_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "feeds"
+    real = publish.atomic_write
+
+    def full_disk(path: Path, data: bytes) -> bool:
+        if path.name == "kas.json":
+            raise OSError(28, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(publish, "atomic_write", full_disk)
+    with pytest.raises(FeedError, match="No space left"):
+        build_all(MemoryArticles(sample_articles()), config(str(out)), now=NOW)
+    assert not (out / ".build-state").exists()  # nothing recorded for a failed build
+
+
+def test_report_lists_files_in_feed_order_whatever_thread_wrote_them(tmp_path: Path) -> None:
+    cfg = config(str(tmp_path / "feeds"))
+    report = build_all(MemoryArticles(sample_articles()), cfg, now=NOW)
+    expected = [p for f in report.feeds for p in (f.path, f.json_path) if p is not None]
+    assert list(report.written) == [*expected, Path("feeds.opml"), Path("index.html")]
+    assert all(f.written for f in report.feeds)
+    again = build_all(MemoryArticles(sample_articles()), cfg, now=NOW, force=True)
+    assert again.written == ()
+    assert list(again.unchanged) == list(report.written)
+    assert not any(f.written for f in again.feeds)
+
+
 def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = publish.render_entries  # type: ignore[attr-defined]
