@@ -12,17 +12,31 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 
+import msgspec
+
 from feeds.model import FeedSpec
 from scraper.models import StoredArticle
 
 __all__ = ["feed_fingerprint"]
 
 
-_ARTICLE_FIELDS = tuple(f.name for f in fields(StoredArticle))
-_DIGESTED_FIELDS = frozenset({"body_html", "body_text"})
-_MAPPING_FIELDS = frozenset(
-    f.name for f in fields(StoredArticle) if str(f.type).startswith("Mapping")
+_DIGESTED_FIELDS = ("body_html", "body_text")
+_MAPPING_FIELDS = tuple(f.name for f in fields(StoredArticle) if str(f.type).startswith("Mapping"))
+_PLAIN_FIELDS = tuple(
+    f.name
+    for f in fields(StoredArticle)
+    if f.name not in _DIGESTED_FIELDS and f.name not in _MAPPING_FIELDS
 )
+# JSON of the other fields: datetimes as RFC 3339 with their offset (what the writers print),
+# anything msgspec does not know by its repr
+_ENCODER = msgspec.json.Encoder(enc_hook=repr)
+
+
+def _fields_bytes(values: list[object]) -> bytes:
+    try:
+        return b"j" + _ENCODER.encode(values)
+    except UnicodeEncodeError:  # a lone surrogate: msgspec writes strict UTF-8 only
+        return b"r" + repr(values).encode("utf-8", "surrogatepass")
 
 
 def _article_key(
@@ -30,23 +44,19 @@ def _article_key(
 ) -> bytes:
     """A digest of every field of ``article`` and its source's name/link.
 
-    The bodies go into the hash as they are (each after its length), the other fields as
-    their ``repr``; SHA-256 is the fastest of hashlib's hashes on CPUs with SHA extensions.
+    The bodies go into the hash as they are (each after its length), the other fields as JSON
+    (:func:`_fields_bytes`); SHA-256 is the fastest of hashlib's hashes on CPUs with SHA
+    extensions.
     """
     h = hashlib.sha256()
-    values: list[object] = []
-    for name in _ARTICLE_FIELDS:
-        value: object = getattr(article, name)
-        if name in _DIGESTED_FIELDS:
-            data = str(value).encode("utf-8", "surrogatepass")
-            h.update(len(data).to_bytes(8, "little"))
-            h.update(data)
-            continue
-        if name in _MAPPING_FIELDS:
-            value = sorted(getattr(article, name).items())
-        values.append(value)
+    for name in _DIGESTED_FIELDS:
+        data = str(getattr(article, name)).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    values: list[object] = [getattr(article, name) for name in _PLAIN_FIELDS]
+    values.extend(sorted(getattr(article, name).items()) for name in _MAPPING_FIELDS)
     values.append((source_names.get(article.source_id), source_links.get(article.source_id)))
-    h.update(repr(values).encode("utf-8", "surrogatepass"))
+    h.update(_fields_bytes(values))
     return h.digest()[:16]
 
 
