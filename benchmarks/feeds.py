@@ -16,10 +16,12 @@ the pipeline stores them: sanitised at ingest under ``feeds.sanitize.POLICY``):
    (every feed rendered), the usual rebuild where fingerprints show nothing changed, a rebuild
    after one article changed, and a forced full render of rows stored without a sanitiser
    policy (older rows: sanitised while rendering, with a cold and a warm sanitiser cache);
-3. with ``--sqlite`` / ``--db``: ``build_all`` reading from that database (first build,
-   forced, nothing changed), queries and row decoding included.
+3. with ``--sqlite`` / ``--db``: ``build_all`` reading from that database (first build into
+   an empty folder, forced, nothing changed), queries and row decoding included.
 
-Times are the best of ``--repeat`` runs.
+Writer-only and Atom-rebuild times are the best of ``--repeat`` runs; ``build_all`` times are
+printed as ``median (min-max)`` of ``--repeat`` runs (a first build happens once per store),
+and the < 1 s targets are checked against the slowest run.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -261,7 +264,8 @@ def lxml_atom(spec: FeedSpec, entries: Sequence[EntryView]) -> bytes:
     return data
 
 
-def best(fn: Callable[[], object], repeat: int, *, cold: bool = False) -> float:
+def timed(fn: Callable[[], object], repeat: int, *, cold: bool = False) -> list[float]:
+    """Seconds each of ``repeat`` calls of ``fn`` took."""
     times: list[float] = []
     for _ in range(repeat):
         if cold:
@@ -269,7 +273,17 @@ def best(fn: Callable[[], object], repeat: int, *, cold: bool = False) -> float:
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return min(times)
+    return times
+
+
+def best(fn: Callable[[], object], repeat: int, *, cold: bool = False) -> float:
+    return min(timed(fn, repeat, cold=cold))
+
+
+def spread(times: Sequence[float]) -> str:
+    """``median ms (min-max)`` of several timings."""
+    ms = sorted(t * 1000 for t in times)
+    return f"{statistics.median(ms):.0f} ms ({ms[0]:.0f}-{ms[-1]:.0f})"
 
 
 def filled_store(articles: Sequence[StoredArticle], url: str) -> Store:
@@ -279,10 +293,12 @@ def filled_store(articles: Sequence[StoredArticle], url: str) -> Store:
         raise SystemExit(f"{url}: the benchmark needs an empty database")
     save_stored(store, articles)
     if store.backend == "postgresql":
-        # table statistics, as autovacuum gathers them (it is off on some machines: without
-        # them the planner scans article_tags for every feed)
-        with store._db.write() as conn:
-            conn.execute(text("ANALYZE"))
+        # what autovacuum does after a bulk insert (it is off on some machines): table
+        # statistics (without them the planner scans article_tags for every feed) and the
+        # rows' visibility hints (without them the first reads of 50,000 fresh rows write
+        # every page back)
+        with store._db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     return store
 
 
@@ -358,8 +374,9 @@ def main() -> None:
         t = time.perf_counter()
         first = build_all(store, config, now=NOW)
         first_s = time.perf_counter() - t
-        forced = best(lambda: build_all(store, config, now=NOW, force=True), args.repeat)
-        skipped = best(lambda: build_all(store, config, now=NOW), args.repeat)
+        forced_times = timed(lambda: build_all(store, config, now=NOW, force=True), args.repeat)
+        skipped_times = timed(lambda: build_all(store, config, now=NOW), args.repeat)
+        forced, skipped = max(forced_times), max(skipped_times)
         newest = store.articles(source_ids=["src00"], limit=1)[0]
         changed_store = IndexedArticles(
             [
@@ -379,9 +396,9 @@ def main() -> None:
             f"build_all (Atom + JSON + OPML + index, {len(first.feeds)} feeds): first build "
             f"{first_s * 1000:.0f} ms ({len(first.written)} files written)"
         )
-        print(f"  forced full render (every feed rendered, none skipped): {forced * 1000:.0f} ms")
+        print(f"  forced full render (every feed rendered, none skipped): {spread(forced_times)}")
         print(
-            f"  rebuild, nothing changed (fingerprints, nothing rendered): {skipped * 1000:.0f} ms"
+            f"  rebuild, nothing changed (fingerprints, nothing rendered): {spread(skipped_times)}"
         )
         print(
             f"  rebuild after one article changed: {one_s * 1000:.0f} ms "
@@ -394,7 +411,8 @@ def main() -> None:
         )
         ratio = r3 / b3
         print(
-            f"targets: full rebuild < 1 s: forced {'OK' if forced < 1 else 'MISSED'}, usual "
+            f"targets: full rebuild < 1 s: first {'OK' if first_s < 1 else 'MISSED'}, forced "
+            f"{'OK' if forced < 1 else 'MISSED'}, usual "
             f"{'OK' if skipped < 1 else 'MISSED'}, one change {'OK' if one_s < 1 else 'MISSED'}"
             f"; <= 2x lxml: {'OK' if ratio <= 2 else 'MISSED'} ({ratio:.2f}x from the store, "
             f"{r2 / b2:.2f}x writer only)"
@@ -416,13 +434,17 @@ def from_database(
     t = time.perf_counter()
     build_all(db, config, now=NOW)
     first_s = time.perf_counter() - t
-    forced = best(lambda: build_all(db, config, now=NOW, force=True), repeat)
-    skipped = best(lambda: build_all(db, config, now=NOW), repeat)
+    forced = timed(lambda: build_all(db, config, now=NOW, force=True), repeat)
+    skipped = timed(lambda: build_all(db, config, now=NOW), repeat)
     db.close()
     print(
         f"from {db.backend} ({len(articles)} articles saved in {saved_s:.0f} s): first build "
-        f"{first_s * 1000:.0f} ms, forced full render {forced * 1000:.0f} ms, nothing changed "
-        f"{skipped * 1000:.0f} ms"
+        f"{first_s * 1000:.0f} ms, forced full render {spread(forced)}, nothing changed "
+        f"{spread(skipped)}"
+    )
+    print(
+        f"  targets ({db.backend}): first build < 1 s {'OK' if first_s < 1 else 'MISSED'}, "
+        f"forced < 1 s {'OK' if max(forced) < 1 else 'MISSED'}"
     )
 
 
