@@ -43,8 +43,12 @@ ATOM_MEDIA_TYPE = "application/atom+xml"
 _ATOM = ""
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-# entry id -> the feedgen entry filled from it, shared by the feeds of one build
-EntryMemo = dict[str, FeedEntry]
+# entry id -> the serialised ``<entry>`` element (indented as in a feed), shared by the feeds of
+# one build
+EntryMemo = dict[str, bytes]
+
+_FEED_END = b"</feed>\n"
+_WRAP_START = b"<feed>\n"
 
 
 def _dt(dt: datetime) -> datetime:
@@ -94,8 +98,11 @@ def render_entries(
 ) -> bytes:
     """The Atom document of already prepared entries (see :func:`feeds.model.feed_entries`).
 
-    ``memo`` (entry id -> feedgen entry) lets one build fill an entry once for every feed it is
-    in (feedgen writes a fresh element tree from it for each feed).
+    feedgen writes the feed head (the document without entries) and each entry element; an
+    entry is serialised on its own, at the depth it has in a feed, and the document is the
+    head with the entries spliced in before ``</feed>``: the same bytes as feedgen's whole
+    tree (a test holds it to that), with each entry built and serialised once per build when
+    ``memo`` (entry id -> bytes) is shared by the feeds of a build.
     """
     fg = FeedGenerator()
     try:
@@ -114,40 +121,56 @@ def render_entries(
             fg.icon(spec.icon)
         if spec.language:
             fg.language(spec.language)
+        # feedgen's own tree builder (what atom_str() serialises), without entries
+        _root, doc = fg._create_atom()
+        head: bytes = etree.tostring(doc, pretty_print=True, encoding="UTF-8", xml_declaration=True)
+        if not entries:
+            return head
+        if not head.endswith(_FEED_END):
+            raise ValueError("unexpected feed head from feedgen")
+        parts = [head[: -len(_FEED_END)]]
         for entry in entries:
-            fe = memo.get(entry.id) if memo is not None else None
-            if fe is None:
-                fe = _entry(entry)
+            data = memo.get(entry.id) if memo is not None else None
+            if data is None:
+                data = _entry_bytes(entry)
                 if memo is not None:
-                    memo[entry.id] = fe
-            fg.add_entry(fe, order="append")
-        # feedgen's own tree builder (what atom_str() serialises), so we can patch it first.
-        root, doc = fg._create_atom()
-        _fix_entry_links(root, entries)
-        data: bytes = etree.tostring(doc, pretty_print=True, encoding="UTF-8", xml_declaration=True)
+                    memo[entry.id] = data
+            parts.append(data)
+        parts.append(_FEED_END)
     except (ValueError, TypeError) as e:
         raise FeedError(f"feed {spec.kind}/{spec.key}: cannot render Atom ({e})") from e
-    return data
+    return b"".join(parts)
 
 
-def _fix_entry_links(root: etree._Element, entries: Sequence[EntryView]) -> None:
-    """Put back the ``rel``/``type``/``title`` of entry links.
+def _entry_bytes(entry: EntryView) -> bytes:
+    """``entry``'s element as a pretty-printed feed prints it (two spaces in, one line after)."""
+    element = _entry(entry).atom_entry()
+    _fix_entry_links(element, entry)
+    wrapper = etree.Element("feed")
+    wrapper.append(element)
+    data: bytes = etree.tostring(
+        wrapper, pretty_print=True, encoding="UTF-8", xml_declaration=False
+    )
+    return data[len(_WRAP_START) : -len(_FEED_END)]
+
+
+def _fix_entry_links(element: etree._Element, entry: EntryView) -> None:
+    """Put back the ``rel``/``type``/``title`` of an entry's links.
 
     feedgen 1.0 shadows its loop variable when writing entry links and drops those attributes
     (feed-level links are fine); we set them on the elements it wrote, in the same order.
     """
-    for element, entry in zip(root.iterfind(_ATOM + "entry"), entries, strict=True):
-        links = element.findall(_ATOM + "link")
-        wanted: list[tuple[str, str, str | None]] = [("alternate", "text/html", None)]
-        if entry.related_url:
-            wanted.append(("related", "text/html", entry.related_title))
-        for link, (rel, media_type, title) in zip(links, wanted, strict=True):
-            link.set("rel", rel)
-            link.set("type", media_type)
-            if title:
-                link.set("title", title)
-        if entry.language:
-            element.set(_XML_LANG, entry.language)
+    links = element.findall(_ATOM + "link")
+    wanted: list[tuple[str, str, str | None]] = [("alternate", "text/html", None)]
+    if entry.related_url:
+        wanted.append(("related", "text/html", entry.related_title))
+    for link, (rel, media_type, title) in zip(links, wanted, strict=True):
+        link.set("rel", rel)
+        link.set("type", media_type)
+        if title:
+            link.set("title", title)
+    if entry.language:
+        element.set(_XML_LANG, entry.language)
 
 
 def _entry(entry: EntryView) -> FeedEntry:

@@ -396,3 +396,78 @@ def test_iri_fast_path_equals_the_quoting_path(url: str) -> None:
 
     expected = quote(clean_xml_text(url.strip()), safe=_IRI_SAFE) if url else url
     assert _iri(url) == expected
+
+
+def _whole_tree(s: FeedSpec, entries: list[Any]) -> bytes:
+    """The document as feedgen serialises it in one tree (how render_entries worked before it
+    spliced entries serialised one by one)."""
+    from feedgen.feed import FeedGenerator
+
+    from feeds.atom import _dt, _entry, _fix_entry_links
+    from feeds.model import feed_updated
+
+    fg = FeedGenerator()
+    fg.id(s.id)
+    fg.title(clean_xml_text(s.title).strip() or s.key)
+    if s.subtitle and clean_xml_text(s.subtitle).strip():
+        fg.subtitle(clean_xml_text(s.subtitle).strip())
+    fg.updated(_dt(feed_updated(entries)))
+    fg.author({"name": clean_xml_text(s.author).strip() or "thinktank-digest"})
+    fg.link(href=s.self_url, rel="self", type="application/atom+xml")
+    fg.link(href=s.alternate_url, rel="alternate", type="text/html")
+    if s.json_url:
+        fg.link(href=s.json_url, rel="alternate", type="application/feed+json")
+    fg.generator(
+        "thinktank-digest",
+        version="1",
+        uri="https://github.com/thinktank-digest/thinktank-digest",
+    )
+    if s.icon:
+        fg.icon(s.icon)
+    if s.language:
+        fg.language(s.language)
+    for e in entries:
+        fg.add_entry(_entry(e), order="append")
+    root, doc = fg._create_atom()
+    for element, e in zip(root.iterfind("entry"), entries, strict=True):
+        _fix_entry_links(element, e)
+    data: bytes = etree.tostring(doc, pretty_print=True, encoding="UTF-8", xml_declaration=True)
+    return data
+
+
+def test_spliced_entries_give_the_bytes_of_one_feedgen_tree() -> None:
+    from feeds.atom import render_entries
+    from feeds.model import feed_entries
+
+    arts = sample_articles()
+    originals = {a.id: a for a in arts}
+    feeds = [
+        spec(),
+        spec("source", "csis", title="CSIS", icon="https://csis.example/i.png", language="en"),
+        spec("tag", "iran", title="Iran", subtitle=""),
+    ]
+    for s in feeds:
+        for chosen in (arts, arts[:1], []):
+            entries = feed_entries(
+                s, chosen, source_names=NAMES, source_links=LINKS, originals=originals
+            )
+            assert render_entries(s, entries, generator_version="1") == _whole_tree(s, entries)
+    assert any(
+        e.related_url
+        for e in feed_entries(
+            feeds[1], arts, source_names=NAMES, source_links=LINKS, originals=originals
+        )
+    )  # a near-duplicate's related link is among them
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_ANY_TEXT, body=st.text(max_size=200), summary=_ANY_TEXT, lang=_ANY_TEXT)
+def test_spliced_entries_equal_one_tree_for_any_text(
+    title: str, body: str, summary: str, lang: str
+) -> None:
+    from feeds.atom import render_entries
+    from feeds.model import feed_entries
+
+    a = article(30, title=title, body_html=body, body_text=body, summary=summary, language=lang)
+    entries = feed_entries(spec(), [a, article(31)], source_names=NAMES, source_links=LINKS)
+    assert render_entries(spec(), entries, generator_version="1") == _whole_tree(spec(), entries)
