@@ -47,8 +47,10 @@ _STRONG_HINTS = (
     "challenge-stage",
     "challenge-error-text",
 )
-_WEAK_MAX = 120_000
-PAGE_MAX = 120_000  # longest page the extractor searches for markers (see page_is_blocked)
+# block pages are small: past this length only a decisive marker (or, for the fetcher, a
+# header) makes a page a block page, and the extractor does not search it at all
+PAGE_MAX = 120_000
+_WEAK_MAX = PAGE_MAX
 # every weak marker contains one of these; most pages contain none, so they skip the regex
 _CHEAP_HINTS = (
     "just a moment",
