@@ -378,8 +378,16 @@ class SiteServer:
             req.finished = time.monotonic()
 
     def _wait(self, seconds: float) -> bool:
-        """Sleep; false when the server is stopping."""
-        return not self._stop.wait(seconds) if seconds > 0 else not self._stop.is_set()
+        """Sleep at least ``seconds`` of monotonic time; false when the server is stopping.
+
+        ``Event.wait`` may wake a little early (a timed wait on a clock other than the monotonic
+        one, a clock step on a fresh VM); the loop makes the hold last its full length.
+        """
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self._stop.wait(left):
+                return False
+        return not self._stop.is_set()
 
     def _send(self, h: _Handler, req: Request, answer: Response) -> None:
         if answer.delay and not self._wait(answer.delay):

@@ -187,7 +187,8 @@ def test_hold_overlaps_and_max_overlap(site: SiteServer) -> None:
     for t in threads:
         t.join()
     assert max_overlap(site.requests) == 3
-    assert all(r.finished - r.started >= 0.29 for r in site.requests)  # timer slack
+    held = sorted(round(r.finished - r.started, 3) for r in site.requests)
+    assert len(held) == 3 and held[0] >= 0.3, held
 
 
 def test_max_overlap_is_exact() -> None:
