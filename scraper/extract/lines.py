@@ -57,6 +57,8 @@ _SHARE = re.compile(
     r"|kommentieren|keine kommentare|schlagwörter|schlagworte|beitragsbild|kontakt|pdf"
     r"|credit|bewerten|aktualisiert|release date|originalartikel|teilen|drucken|merken"
     r"|zurück|nach oben|weiterlesen|mehr lesen|mehr erfahren|lire la suite|leer más|partager"
+    r"|schon gelesen\??|weitere informationen|(?:\w+ - )?tag cloud|audios? et vidéos sur le sujet"
+    r"|(?:aktuellste|neueste|empfohlene|beliebteste|meistgelesene) (?:beiträge|artikel|news)"
     r"|[|·•\s]+)[:.!]?$",
     re.I,
 )
@@ -82,9 +84,44 @@ _PROMO = re.compile(
     r"|sie müssen (?:angemeldet|eingeloggt)|bitte registrieren sie sich|you must be logged in"
     r"|(?:weitere|ähnliche|verwandte) (?:artikel|beiträge|themen|nachrichten)\b"
     r"|mehr zum thema\b|das könnte sie auch interessieren|kommentierte artikel|explore further"
-    r"|diese seite teilen|teilen sie (?:dies|diesen beitrag)|photo credits?\b|image credits?\b)",
+    r"|diese seite teilen|teilen sie (?:dies|diesen beitrag)|photo credits?\b|image credits?\b"
+    # paywalls, memberships, follow-us lines, "you may be interested in" labels
+    r"|pour (?:lire la suite|accéder|continuer à lire)|(?:hazte|hágase) (?:miembro|socio)"
+    r"|suscr[ií]bete\b|s[ií]guenos en\b|suivez-nous\b|folg(?:e|en sie) uns\b|never miss\b"
+    r"|werden sie mitglied\b|become a (?:member|subscriber)\b|related topics"
+    r"|(?:también )?(?:le|te) puede interesar|te recomendamos\b|permalien\b|permalink\b"
+    r"|keine kommentare\b|our standards:|suggested citation\b|cite this (?:article|post|as)\b"
+    # a post's standing footer: "Der Beitrag wurde am ... veröffentlicht und unter ... abgelegt"
+    r"|(?:der|dieser) (?:beitrag|artikel|eintrag) wurde am\b|this entry was posted\b"
+    r"|(?:der|dieser) (?:beitrag|artikel|text) (?:stammt aus|erschien (?:zuerst|ursprünglich))"
+    r"|sie sind (?:aktuell |derzeit |noch )?nicht (?:eingeloggt|angemeldet)"
+    r"|you are not logged in|du musst (?:eingeloggt|angemeldet)|sie müssen sich anmelden"
+    r"|mit diesem button\b"
+    # a credit line on its own: "© Oli Scarff/Getty Images", "(Foto: ...)", "Copyright: ..."
+    r"|[(\[]\s*(?:bild|foto|fotos|photo|credit|quelle)\s*:|©|copyright\s*:)",
     re.I,
 )
+# furniture wherever it sits in a short line: comment-login prompts, cookie notices, consent
+# boxes of embedded posts, "cancel anytime", "showing 1 to 10 of 19", file-size link lines,
+# "| categories: ..." post-meta lines
+_FURNITURE = re.compile(
+    r"\bum (?:einen )?kommentare? zu (?:schreiben|verfassen)\b"
+    r"|\bto (?:post|leave|write) a comment\b"
+    r"|\b(?:korzystamy z|używamy|we use|wir (?:verwenden|nutzen)|diese (?:website|seite)"
+    r" (?:verwendet|nutzt)|this (?:website|site) uses|nous utilisons|utilizamos|usamos)\b"
+    r"[^.]{0,60}\bcookies?\b"
+    r"|\bohne (?:dein|ihr)e?\s+(?:einverständnis|zustimmung)\b"
+    r"|\bcancela cuando quieras\b|\bcancel (?:at )?any ?time\b|\bjederzeit kündbar\b"
+    r"|\b(?:es werden|showing|zeige)\b.{0,40}?\b\d+\s*(?:bis|to|–|-)\s*\d+\s*(?:von|of)\s*"
+    r"(?:insgesamt\s*)?\d+"
+    r"|\b(?:pdf|docx?|xlsx?|pptx?|zip)\s*\|\s*\d+(?:[.,]\d+)?\s*[kmg]i?b\b"
+    r"|\|\s*(?:categories|category|tags|kategorien?|schlagworte?)\s*:|\|\s*view comments$"
+    r"|\bnichts mehr (?:versäumen|verpassen)\b|\bverpassen sie keine\b"
+    r"|\babonnieren[!.]?$|\beinfach hier klicken\b"
+    r"|\bclick here to (?:subscribe|register|sign up)\b",
+    re.I,
+)
+_FURNITURE_MAX = 250
 _ROLE = re.compile(
     r"\b(?:senior|fellow|director|president|professor|editor|correspondent|reporter|chair|head"
     r"|office|communications|analyst|researcher|associate|manager|program|project|center|centre"
@@ -123,7 +160,7 @@ def _may_be_disclaimer(t: str) -> bool:
     return not t.isascii() and _NOT_PLAIN_LATIN.search(t) is not None
 
 
-_LINE_PATTERNS = (_PROMO, _VIEWS, _COMMENT_LABELS, _SHARE, _DISCLAIMER)
+_LINE_PATTERNS = (_PROMO, _VIEWS, _COMMENT_LABELS, _SHARE, _DISCLAIMER, _FURNITURE)
 # their case-sensitive twins for lower-cased ASCII lines: the patterns are lower case, so the
 # same matches (an ASCII character matches no other under re.I than its other case), faster
 _ASCII_LINE_PATTERNS = tuple(re.compile(p.pattern) for p in _LINE_PATTERNS)
@@ -136,11 +173,13 @@ def is_boilerplate_text(text: str) -> bool:
         return True
     if t.isascii():
         line = t.lower()
-        promo, views, comments, share, disclaimer = _ASCII_LINE_PATTERNS
+        promo, views, comments, share, disclaimer, furniture = _ASCII_LINE_PATTERNS
     else:
         line = t
-        promo, views, comments, share, disclaimer = _LINE_PATTERNS
+        promo, views, comments, share, disclaimer, furniture = _LINE_PATTERNS
     if len(t) <= 200 and promo.match(line):
+        return True
+    if len(t) <= _FURNITURE_MAX and furniture.search(line):
         return True
     if len(t) <= 80 and (views.match(line) or comments.match(line) or share.match(line)):
         return True
