@@ -426,6 +426,33 @@ def test_a_paragraph_long_standfirst_above_the_container_opens_the_body() -> Non
     assert a.summary == lead
 
 
+def test_the_standfirst_opens_a_body_taken_from_json_ld_article_body() -> None:
+    # hand-written: the visible text is a teaser behind a paywall box, the full text is in the
+    # page's JSON-LD articleBody; the standfirst under the headline is in neither
+    lead = (
+        "Eine dicke Schneedecke auf dem Dach bringt nicht nur weniger Ertrag, ihr Gewicht "
+        "belastet auch die Module und ihre Halterungen, und Fachleute raten vom Räumen ab."
+    )
+    words = " ".join(f"Wort{i} steht im Text des Artikels." for i in range(120))
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Schnee",
+        "articleBody": f"{words}\n\nDer zweite Absatz folgt hier.",
+    }
+    page = (
+        f"<html><head><script type='application/ld+json'>{json.dumps(ld)}</script></head>"
+        f"<body><main><header><h1>Schnee</h1><p class='intro'>{lead}</p></header>"
+        "<div class='paywall'><p>Nur für Abonnenten: die ersten Zeilen des Artikels, mit "
+        "genug Wörtern, damit der Kasten als Text gilt, und mit Kommas.</p></div>"
+        "</main></body></html>"
+    )
+    a = extract(page, None, language="de")
+    assert a.field_sources["body"] == "json-ld"
+    assert a.body_text.startswith("Eine dicke Schneedecke") and "Wort119" in a.body_text
+    assert a.body_text.count("Eine dicke Schneedecke") == 1
+
+
 def test_prose_paragraphs_between_the_headline_and_the_container_open_the_body() -> None:
     # hand-written: a podcast page whose introduction sits in its own box above the text box
     intro = (

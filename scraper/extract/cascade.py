@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 from scraper.config import RulesConfig
 from scraper.extract import datepick
 from scraper.extract.authors import byline_authors, clean_authors, explicit_byline, strip_roles
-from scraper.extract.blocks import walk
+from scraper.extract.blocks import Block, walk
 from scraper.extract.body import BodyResult, drop_dangling_tail, find_body, scattered_paragraphs
 from scraper.extract.boilerplate import prune, remove_all
 from scraper.extract.jsonld import LdArticle, read_jsonld
@@ -255,17 +255,14 @@ def run(
     # ---- body clean-up
     used_texts = {b.text for b in all_blocks if b.node_id in used}
     body_blocks = drop_dangling_tail(tidy_body(body_blocks, title, authors, used, used_texts, lead))
-    if (
+    opens_body = (
         lead is not None
-        and body_blocks
         and ruled.body is None
         and len(lead.text) >= _LEAD_PARAGRAPH
         and not _CAPTION_HINT.search(lead.hints)
-    ):
-        # the standfirst above the container is the article's first paragraph
-        lead_key = letters(lead.text)
-        if lead_key and not any(lead_key[:200] in letters(b.text) for b in body_blocks[:5]):
-            body_blocks = [lead, *body_blocks]
+    )
+    if opens_body and body_blocks:
+        body_blocks = _with_lead(lead, body_blocks)
     if idx is not None and first_body is not None and body_blocks and ruled.body is None:
         # paragraphs of prose between the headline and the container (a teaser box, an
         # abstract) are the article's opening
@@ -289,6 +286,8 @@ def run(
     if isinstance(ld_body, str) and ruled.body is None and misses(ld_body, body_text):
         # the page's own JSON-LD articleBody, when what we found covers little of it
         body_blocks = text_blocks(ld_body)
+        if opens_body and body_blocks:
+            body_blocks = _with_lead(lead, body_blocks)
         body_text = render_text(body_blocks)
         body_origin = FieldOrigin.JSON_LD
     if body_text:
@@ -333,6 +332,18 @@ def run(
         blocked=False,
         field_sources=dict(st.sources),
     )
+
+
+def _with_lead(lead: Block | None, blocks: list[Block]) -> list[Block]:
+    """``blocks`` opened by the standfirst ``lead`` unless one of the first blocks holds it
+    (the standfirst above the container, or beside an ``articleBody``, is the article's first
+    paragraph)."""
+    if lead is None:
+        return blocks
+    lead_key = letters(lead.text)
+    if lead_key and not any(lead_key[:200] in letters(b.text) for b in blocks[:5]):
+        return [lead, *blocks]
+    return blocks
 
 
 def _s(value: object) -> str | None:
