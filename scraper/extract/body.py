@@ -95,14 +95,16 @@ def find_body(
     root: LexborNode | None = None,
     *,
     walked: list[Block] | None = None,
+    scope: LexborNode | None = None,
 ) -> BodyResult:
     """The article blocks of an already pruned tree (``root`` forces the container).
 
     ``walked`` are the blocks of the same tree walked before pruning: the article's blocks are
     then taken from them (those whose element survived inside the chosen containers) instead
-    of walking the containers again.
+    of walking the containers again. ``scope`` limits the vote to one element's subtree (one
+    story of several stacked on the page).
     """
-    body = root or tree.body
+    body = root or scope or tree.body
     if body is None:
         return BodyResult([], None)
     if root is not None:

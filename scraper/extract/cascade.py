@@ -37,6 +37,7 @@ from scraper.extract.regions import (
 )
 from scraper.extract.render import first_sentences, render_html, render_text
 from scraper.extract.rules import apply_removals, read_rules
+from scraper.extract.stacked import headline_article, other_article
 from scraper.extract.text import clean, collapse
 from scraper.extract.titles import choose_title
 from scraper.models import Article, FieldOrigin
@@ -44,6 +45,7 @@ from scraper.models import Article, FieldOrigin
 __all__ = ["run"]
 
 _NOISE_TAGS = "script, style, noscript, template, svg, iframe, object, embed, canvas, rt, rp"
+_OWN_STORY = 200  # characters of text that make the headline's own story a body
 _LEAD_PARAGRAPH = 160  # a standfirst of a paragraph's length, not a one-line subtitle
 _CAPTION_HINT = re.compile(r"caption|figure|credit|photo|image|media|gallery|author|byline")
 _WRITTEN_BY = frozenset(
@@ -166,10 +168,20 @@ def run(
 
     # ---- body (the same tree, pruned of furniture now that the metadata is read)
     if ruled.body is None:
+        story = headline_article(tree, text, title)  # (before pruning takes its <header>)
         prune(tree)
         result = find_body(tree, base, walked=all_blocks)
         body_origin = FieldOrigin.HEURISTIC
-        if sum(len(b.text) for b in result.blocks) < 500:
+        own_story = False
+        if story is not None and other_article(result.container, story):
+            # stacked stories: the vote chose another one than the page's headline names
+            own = find_body(tree, base, walked=all_blocks, scope=story)
+            own_story = sum(len(b.text) for b in own.blocks) >= _OWN_STORY
+            if own_story:
+                result = own
+        # (a short story of several on the page is short: the fallbacks below would find the
+        # longer ones again)
+        if not own_story and sum(len(b.text) for b in result.blocks) < 500:
             # furniture rules ate the article: try again with tag-level pruning only
             retry = page.parse_again()
             apply_removals(retry, rules)
@@ -180,7 +192,7 @@ def run(
                 len(b.text) for b in result.blocks
             ):
                 result = second
-        if sum(len(b.text) for b in result.blocks) < 500:
+        if not own_story and sum(len(b.text) for b in result.blocks) < 500:
             # the article is spread over many small boxes: its prose wherever it is
             spread = scattered_paragraphs(tree, all_blocks, idx)
             if sum(len(b.text) for b in spread) > 2 * sum(len(b.text) for b in result.blocks):
