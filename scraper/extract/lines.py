@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from scraper.extract.bios import drop_bios
 from scraper.extract.blockdata import Block
 from scraper.extract.text import normalize_words
 
@@ -92,7 +93,7 @@ _PROMO = re.compile(
     r"|(?:también )?(?:le|te) puede interesar|te recomendamos\b|permalien\b|permalink\b"
     r"|keine kommentare\b|our standards:|suggested citation\b|cite this (?:article|post|as)\b"
     # a post's standing footer: "Der Beitrag wurde am ... veröffentlicht und unter ... abgelegt"
-    r"|(?:der|dieser) (?:beitrag|artikel|eintrag) wurde am\b|this entry was posted\b"
+    r"|(?:der|dieser) (?:beitrag|artikel|eintrag) wurde (?:am|unter|in)\b|this entry was posted\b"
     r"|(?:der|dieser) (?:beitrag|artikel|text) (?:stammt aus|erschien (?:zuerst|ursprünglich))"
     r"|sie sind (?:aktuell |derzeit |noch )?nicht (?:eingeloggt|angemeldet)"
     r"|you are not logged in|du musst (?:eingeloggt|angemeldet)|sie müssen sich anmelden"
@@ -319,7 +320,7 @@ def trim_blocks(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
                 continue
             out.append(b)
         kept = out
-    return kept
+    return drop_bios(kept, authors)
 
 
 def _is_role_line(text: str, authors: Sequence[str]) -> bool:
