@@ -123,6 +123,26 @@ _FURNITURE = re.compile(
     re.I,
 )
 _FURNITURE_MAX = 250
+# a fixed piece of each _FURNITURE branch: a line without any of them (and without a character
+# outside Latin letters and punctuation, or one that re.I equates with an ASCII letter) cannot
+# match, and most lines are spared the search (which tries every position of the line)
+_FURNITURE_WORDS = (
+    "kommentar",
+    "comment",
+    "cookie",
+    "ohne",
+    "cancel",
+    "kündbar",
+    "showing",
+    "es werden",
+    "zeige",
+    "|",
+    "versäumen",
+    "verpassen",
+    "abonnieren",
+    "klicken",
+    "click here",
+)
 _ROLE = re.compile(
     r"\b(?:senior|fellow|director|president|professor|editor|correspondent|reporter|chair|head"
     r"|office|communications|analyst|researcher|associate|manager|program|project|center|centre"
@@ -153,6 +173,14 @@ _DISCLAIMER_WORDS = (
 _NOT_PLAIN_LATIN = re.compile("[\u0130\u0131\u017f\u212a\u0250-\u1fff\u2070-\U0010ffff]")
 
 
+def _may_be_furniture(low: str, t: str) -> bool:
+    """Whether :data:`_FURNITURE` may match ``t`` (``low``: it lower-cased)."""
+    for w in _FURNITURE_WORDS:
+        if w in low:
+            return True
+    return not t.isascii() and _NOT_PLAIN_LATIN.search(t) is not None
+
+
 def _may_be_disclaimer(t: str) -> bool:
     low = t.lower()
     for w in _DISCLAIMER_WORDS:
@@ -180,7 +208,11 @@ def is_boilerplate_text(text: str) -> bool:
         promo, views, comments, share, disclaimer, furniture = _LINE_PATTERNS
     if len(t) <= 200 and promo.match(line):
         return True
-    if len(t) <= _FURNITURE_MAX and furniture.search(line):
+    if (
+        len(t) <= _FURNITURE_MAX
+        and _may_be_furniture(line if line is not t else t.lower(), t)
+        and furniture.search(line)
+    ):
         return True
     if len(t) <= 80 and (views.match(line) or comments.match(line) or share.match(line)):
         return True
