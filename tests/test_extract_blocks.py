@@ -69,3 +69,17 @@ def test_navigation_left_out_when_asked() -> None:
     # the same elements as the CSS query the walk replaces
     queried = {n.text(deep=True) for n in tree.css("nav, [role=navigation]")}
     assert queried == {"Home", "Topics"}
+
+
+def test_inside_reads_the_ancestors_the_walk_saw() -> None:
+    tree = LexborHTMLParser(
+        "<main><article><header><h1>Story</h1></header><p>Text of it.</p></article>"
+        "<p>Outside.</p></main>"
+    )
+    assert tree.body is not None
+    blocks = walk(tree.body, None)
+    by_text = {b.text: b for b in blocks}
+    assert by_text["Story"].inside("article") and by_text["Story"].inside("header")
+    assert by_text["Text of it."].inside("article") and not by_text["Text of it."].inside("header")
+    assert not by_text["Outside."].inside("article") and by_text["Outside."].inside("main")
+    assert by_text["Outside."].inside("p")  # the element itself counts

@@ -79,6 +79,15 @@ class Block:
             found = self._hints = _entry_hints(self._element)
         return found
 
+    def inside(self, tag: str) -> bool:
+        """Whether the block's element is a ``tag`` or sits in one (within the walked root)."""
+        entry = self._element
+        while entry is not None:
+            if entry[0] == tag:
+                return True
+            entry = entry[2]
+        return False
+
     @property
     def link_density(self) -> float:
         return self.link_chars / len(self.text) if self.text else 0.0

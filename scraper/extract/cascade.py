@@ -168,7 +168,8 @@ def run(
 
     # ---- body (the same tree, pruned of furniture now that the metadata is read)
     if ruled.body is None:
-        story = headline_article(tree, text, title)  # (before pruning takes its <header>)
+        # (before pruning takes the stories' <header>s)
+        story = headline_article(tree, all_blocks[idx] if idx is not None else None, title)
         prune(tree)
         result = find_body(tree, base, walked=all_blocks)
         body_origin = FieldOrigin.HEURISTIC

@@ -12,56 +12,52 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from scraper.extract.blockdata import Block
 from scraper.extract.regions import letters
 
 __all__ = ["headline_article", "other_article"]
 
-_HEADINGS = "h1, h2, h3"
-_MAX_ARTICLES = 80  # more is a listing of teasers, not a page of stacked stories
+_HEADINGS = ("h1", "h2", "h3")
 
 
-def _contains(outer: LexborNode, inner: LexborNode) -> bool:
-    node = inner.parent
-    while node is not None:
-        if node.mem_id == outer.mem_id:
-            return True
-        node = node.parent
-    return False
+def _story_of(node: LexborNode) -> LexborNode | None:
+    """The nearest ``<article>`` around ``node``."""
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == "article":
+            return parent
+        parent = parent.parent
+    return None
 
 
-def headline_article(tree: LexborHTMLParser, html: str, title: str | None) -> LexborNode | None:
-    """The innermost ``<article>``, on a page of two or more, whose headline is ``title``.
+def headline_article(
+    tree: LexborHTMLParser, headline: Block | None, title: str | None
+) -> LexborNode | None:
+    """The ``<article>``, on a page of two or more, whose own headline is ``title``.
 
-    Stacked stories may sit side by side or inside one wrapper ``<article>``: of the elements
-    whose first headings include ``title``, the one holding no other is the story (the one
-    whose heading is an ``<h1>`` when a sidebar teaser carries the headline too). ``None``
-    when the page has fewer than two ``<article>`` elements (or a listing's worth), when no
-    single story carries that headline, or when there is no title. ``html`` (the page's text)
-    spares the tree query on the many pages without two ``<article>`` tags.
+    Stacked stories may sit side by side or inside one wrapper ``<article>``: the story is the
+    nearest ``<article>`` around a heading that reads ``title``, an ``<h1>`` first (a sidebar
+    teaser may carry the headline in an ``<h3>``), then ``<h2>``, then ``<h3>``. ``None`` when
+    the headline block found by the walk (``headline``) is in no ``<article>``, when headings of
+    one rank name the title in two stories, or when there is no title. (The headline block's
+    ancestors, known from the walk, spare the tree queries on most pages.)
     """
-    if not title or html.count("<article") < 2:
+    if not title or headline is None or not headline.inside("article"):
         return None
     key = letters(title)
     if len(key) < 10:
         return None
-    articles = list(tree.css("article"))
-    if not 2 <= len(articles) <= _MAX_ARTICLES:
-        return None
-    found: list[tuple[LexborNode, bool]] = []  # (story, its headline is an <h1>)
-    for art in articles:
-        tags = [
-            h.tag
-            for h in art.css(_HEADINGS)[:3]
-            if letters(h.text(deep=True, separator=" ")) == key
-        ]
-        if tags:
-            found.append((art, "h1" in tags))
-    innermost = [
-        (a, h1) for a, h1 in found if not any(b is not a and _contains(a, b) for b, _ in found)
-    ]
-    if len(innermost) > 1:  # the story and a sidebar teaser of it: the story's is the <h1>
-        innermost = [(a, h1) for a, h1 in innermost if h1]
-    return innermost[0][0] if len(innermost) == 1 else None
+    for tag in _HEADINGS:
+        stories: dict[int, LexborNode] = {}
+        for heading in tree.css(tag):
+            if letters(heading.text(deep=True, separator=" ")) != key:
+                continue
+            story = _story_of(heading)
+            if story is not None:
+                stories[story.mem_id] = story
+        if stories:
+            return next(iter(stories.values())) if len(stories) == 1 else None
+    return None
 
 
 def other_article(container: LexborNode | None, wanted: LexborNode) -> bool:
