@@ -8,6 +8,7 @@ from selectolax.lexbor import LexborHTMLParser
 from scraper.extract.authors import (
     byline_authors,
     clean_authors,
+    complete_names,
     explicit_byline,
     looks_like_name,
     split_names,
@@ -95,3 +96,28 @@ def test_explicit_byline_elements() -> None:
         '<li itemprop="author"><span itemprop="name">Hazel Sheffield</span> Reporter</li>'
     )
     assert explicit_byline(tree) == ["Hazel Sheffield"]
+
+
+def test_a_lone_first_name_is_completed_from_the_author_box() -> None:
+    box = _b("Todd Bates", "p full-name div f--field")
+    assert complete_names(["Todd"], [_b("Some text"), box]) == ["Todd Bates"]
+    led = _b("Eine Kolumne von Nils Beispiel")  # no hint, but "von" right before the name
+    assert complete_names(["Nils"], [led]) == ["Nils Beispiel"]
+    bio = _b("Stefanus Beispiel - Maschinenbauer und Abenteurer", "div author_box_bio")
+    assert complete_names(["Stefanus", "Jane Doe"], [bio]) == ["Stefanus Beispiel", "Jane Doe"]
+
+
+def test_a_first_name_is_not_completed_from_the_wrong_lines() -> None:
+    blocks = [
+        _b("Todd said the plan was sound.", "p div entry-content"),  # prose, no hint
+        _b("Todd Sagt:", "div comment-author vcard"),  # a comment's header
+        _b("1. Februar 2022 Steffi Kaufratgeber, Katzen", "div entry-meta"),  # "meta" only
+        _b("Todd senior fellow", "div author"),  # lower case: not a surname
+    ]
+    assert complete_names(["Todd", "Steffi"], blocks) == ["Todd", "Steffi"]
+
+
+def test_a_date_label_in_the_author_box_is_no_name() -> None:
+    assert clean_authors(["Last Updated: January 7, 2025"]) == []
+    assert clean_authors(["Aktualisiert: 11.04.2020"]) == []
+    assert clean_authors(["Veröffentlicht von Cem Beispiel"]) == ["Cem Beispiel"]

@@ -62,6 +62,9 @@ from scraper.extract.boilerplate import (
         "(Foto: Example Press)",
         "Copyright: Jane Doe",
         "Newsletter abonnieren",
+        "Last Updated: January 7, 2025",
+        "Updated: Nov 8, 2023 / 02:40 PM CST",
+        "Aktualisiert: 11.04.2020, 10:27",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:

@@ -18,7 +18,13 @@ from scraper.extract.boilerplate import in_widget, is_boilerplate_text
 from scraper.extract.query import distinct
 from scraper.extract.text import collapse, normalize_words
 
-__all__ = ["byline_authors", "clean_authors", "looks_like_name", "split_names"]
+__all__ = [
+    "byline_authors",
+    "clean_authors",
+    "complete_names",
+    "looks_like_name",
+    "split_names",
+]
 
 _BY = re.compile(
     r"^(?:(?:commentary|newsletter|report|analysis|article|essay|interview|op-ed|blog post"
@@ -56,7 +62,7 @@ _ROLE_WORDS = re.compile(
 _NOT_NAME = re.compile(
     r"https?://|www\.|@\w+\.|\d{3,}|\b(?:admin|administrator|staff|editor|editors|team|newsroom"
     r"|redaktion|desk|agency|press|news|unknown|anonymous|guest|none|null|share|print|email"
-    r"|facebook|twitter|read|min|comments?|updated|published|subscribe|menu|search|home)\b",
+    r"|facebook|twitter|read|min|comments?|update[sd]?|published|subscribe|menu|search|home)\b",
     re.I,
 )
 
@@ -125,6 +131,14 @@ def split_names(text: str) -> list[str]:
     return out
 
 
+_DATE_LABEL = re.compile(
+    r"^\W*(?:last\s+)?(?:updated|modified|published|posted\s+on|aktualisiert|geändert"
+    r"|veröffentlicht|mis\s+à\s+jour|publié|actualizado|publicado)\b"
+    r"(?!\s+(?:by|von|par|por|de|di)\b)",  # ("Veröffentlicht von Cem Basman" is a byline)
+    re.I,
+)
+
+
 def clean_authors(values: Iterable[str], *, relaxed: bool = False) -> list[str]:
     """Names from metadata values: split, URL/handle dropped, de-duplicated in order."""
     out: list[str] = []
@@ -132,6 +146,8 @@ def clean_authors(values: Iterable[str], *, relaxed: bool = False) -> list[str]:
     for value in values:
         if not value or value.strip().startswith(("http://", "https://", "/")):
             continue
+        if _DATE_LABEL.match(value):
+            continue  # "Last Updated: January 7, 2025" in the author box is no name
         accepted = 0
         for name in split_names(value):
             if name.startswith("@") or not looks_like_name(name, relaxed=relaxed):
@@ -353,4 +369,44 @@ def strip_roles(names: Sequence[str]) -> list[str]:
         m = _search(_ROLE_WORDS, name)
         head = name[: m.start()].strip(" ,-–") if m and m.start() > 0 else ""
         out.append(head if looks_like_name(head) and len(head.split()) >= 2 else name)
+    return out
+
+
+_FULL_MAX = 300  # characters of a block that may spell an author's full name
+_FULL_HINT = re.compile(r"author|byline|name|person|contributor", re.I)
+
+
+def complete_names(names: Sequence[str], blocks: Sequence[Block]) -> list[str]:
+    """``names`` with a lone first name ("Todd": a CMS display name) completed by the surname
+    the page's author box or byline spells after it ("Todd Bates", "Eine Kolumne von Nils
+    Pickert", "Stefanus Stahl - Maschinenbauer ...").
+
+    Only short blocks marked as author/byline/name elements (not comments), or that say
+    "by"/"von"... right before the name, are read; the completed name must still look like a
+    name, and "Name says:" is a comment header, not a surname.
+    """
+    out: list[str] = []
+    for name in names:
+        full = None
+        if name and " " not in name.strip() and len(name) >= 3 and name[0].isupper():
+            # (not "Name says:", a comment's header)
+            after = re.compile(rf"(?<![\w-]){re.escape(name)}\s+([^\W\d_][\w'’-]+)(?!\s*:)")
+            led = re.compile(
+                rf"\b(?:by|von|par|por|di|door|av|af)\s+{re.escape(name)}\s+[^\W\d_]", re.I
+            )
+            for block in blocks:
+                text = block.text
+                if len(text) > _FULL_MAX or name not in text:
+                    continue
+                m = after.search(text)
+                if m is None or not m.group(1)[0].isupper():
+                    continue
+                hints = block.hints
+                if "comment" in hints or not (_FULL_HINT.search(hints) or led.search(text)):
+                    continue
+                candidate = f"{name} {m.group(1)}"
+                if looks_like_name(candidate) and not _ROLE_WORDS.search(m.group(1)):
+                    full = candidate
+                    break
+        out.append(full or name)
     return out

@@ -14,7 +14,13 @@ from urllib.parse import urljoin
 
 from scraper.config import RulesConfig
 from scraper.extract import datepick
-from scraper.extract.authors import byline_authors, clean_authors, explicit_byline, strip_roles
+from scraper.extract.authors import (
+    byline_authors,
+    clean_authors,
+    complete_names,
+    explicit_byline,
+    strip_roles,
+)
 from scraper.extract.blocks import Block, walk
 from scraper.extract.body import BodyResult, drop_dangling_tail, find_body, scattered_paragraphs
 from scraper.extract.boilerplate import prune, remove_all
@@ -229,6 +235,11 @@ def run(
     if meta.rel_authors:
         st.set("authors", tuple(not_site(clean_authors(meta.rel_authors[:5]))), FieldOrigin.META)
     authors: tuple[str, ...] = tuple(st.fields.get("authors", ()))  # type: ignore[arg-type]
+    if authors:
+        full = tuple(complete_names(authors, all_blocks))
+        if full != authors:
+            authors = full
+            st.fields["authors"] = full
 
     # ---- dates
     chosen, modified = page_dates(

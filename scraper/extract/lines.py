@@ -98,6 +98,8 @@ _PROMO = re.compile(
     r"|sie sind (?:aktuell |derzeit |noch )?nicht (?:eingeloggt|angemeldet)"
     r"|you are not logged in|du musst (?:eingeloggt|angemeldet)|sie müssen sich anmelden"
     r"|mit diesem button\b"
+    # a stamp: "Last Updated: January 7, 2025", "Aktualisiert: 11.04.2020, 10:27"
+    r"|(?:last\s+)?(?:updated|modified|(?:zuletzt\s+)?aktualisiert)(?:\s+(?:on|am))?\s*:"
     # a credit line on its own: "© Oli Scarff/Getty Images", "(Foto: ...)", "Copyright: ..."
     r"|[(\[]\s*(?:bild|foto|fotos|photo|credit|quelle)\s*:|©|copyright\s*:)",
     re.I,
