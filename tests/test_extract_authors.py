@@ -12,6 +12,7 @@ from scraper.extract.authors import (
     explicit_byline,
     looks_like_name,
     split_names,
+    uninvert,
 )
 from scraper.extract.blocks import Block
 
@@ -121,3 +122,27 @@ def test_a_date_label_in_the_author_box_is_no_name() -> None:
     assert clean_authors(["Last Updated: January 7, 2025"]) == []
     assert clean_authors(["Aktualisiert: 11.04.2020"]) == []
     assert clean_authors(["Veröffentlicht von Cem Beispiel"]) == ["Cem Beispiel"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("Doe, Jane", ["Jane Doe"]),  # citation_author in "surname, given names" form
+        ("Smith, John A.", ["John A. Smith"]),
+        ("Jong, Michiel de", ["Michiel de Jong"]),
+        ("Kooman, F.", ["F. Kooman"]),
+        ("Doe, Jane; Roe, Richard", ["Jane Doe", "Richard Roe"]),
+        ("Jane Doe, John Smith", ["Jane Doe", "John Smith"]),  # two people stay two
+        ("Reuters, AP", ["Reuters", "AP"]),  # an agency is no given name
+        ("Brenda Goodman, MA", ["Brenda Goodman"]),  # degrees after a comma go
+        ("Ann Roe, PhD; Carl Poe, M.D.", ["Ann Roe", "Carl Poe"]),
+        ("Yo-Yo Ma", ["Yo-Yo Ma"]),  # ... and only there
+    ],
+)
+def test_inverted_names_and_degrees(raw: str, names: list[str]) -> None:
+    assert clean_authors([raw]) == names
+
+
+def test_a_place_with_initials_is_not_turned_round() -> None:
+    assert uninvert("Washington, D.C.") == "Washington, D.C."
+    assert uninvert("Doe, Senior Fellow") == "Doe, Senior Fellow"

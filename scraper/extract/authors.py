@@ -24,6 +24,7 @@ __all__ = [
     "complete_names",
     "looks_like_name",
     "split_names",
+    "uninvert",
 ]
 
 _BY = re.compile(
@@ -113,12 +114,59 @@ def looks_like_name(text: str, *, relaxed: bool = False) -> bool:
 _PAREN_JUNK = re.compile(r"\([^)]*(?:https?:|www\.|@|\.com)[^)]*\)")
 
 
+# an academic degree after a name: "Brenda Goodman, MA", "Jim Roe, PhD" (after a comma only:
+# "Yo-Yo Ma" keeps his name)
+_DEGREE = re.compile(
+    r",\s*(?:Ph\.?\s?D|M\.?D|M\.?A|M\.?S|M\.?Sc|MBA|MPH|M\.?Phil|D\.?Phil|J\.?D|LL\.?M|B\.?A"
+    r"|B\.?Sc|R\.?N|FRCP|FACP)\.?(?=\s*(?:[,;&]|\band\b|$))"
+)
+_INITIAL = re.compile(r"^(?:[^\W\d_]\.)+$")  # "F.", "J.R."
+_PLACE_INITIALS = frozenset({"D.C.", "U.S.", "U.K.", "N.Y.", "L.A.", "U.A.E.", "E.U."})
+_SEPARATORS = re.compile(r"[;&|/]|\s(?:and|und|et|y|и)\s", re.I)
+
+
+def _given(word: str) -> bool:
+    """A given name or an initial: "Jane", "A.", "J.R." (not "AP", not a particle)."""
+    if _INITIAL.match(word):
+        return True
+    return word[:1].isupper() and word[1:].islower() and word.isalpha() and len(word) >= 2
+
+
+def uninvert(text: str) -> str:
+    """``Doe, Jane`` (a catalogue's "surname, given names") as ``Jane Doe``.
+
+    Only one comma, a surname alone on the left (with its particles: "de Jong"), given names or
+    initials on the right ("John A.", "Michiel de"): "Jane Doe, John Smith" is two people and
+    stays as it is.
+    """
+    if text.count(",") != 1 or _SEPARATORS.search(text):
+        return text
+    left, right = (p.strip() for p in text.split(","))
+    lwords, rwords = left.split(), right.split()
+    if not lwords or not 1 <= len(rwords) <= 3 or right.upper() in _PLACE_INITIALS:
+        return text
+    surnames = [w for w in lwords if w.casefold() not in _PARTICLES]
+    if len(surnames) != 1 or not surnames[0][:1].isupper() or surnames[0].isupper():
+        return text
+    given = [w for w in rwords if w.casefold() not in _PARTICLES]
+    if not given or not all(_given(w) for w in given) or _search(_ROLE_WORDS, right):
+        return text
+    return f"{right} {left}"
+
+
 def split_names(text: str) -> list[str]:
-    """``By A, B and C`` -> ``[A, B, C]`` (roles and dates after a separator dropped)."""
+    """``By A, B and C`` -> ``[A, B, C]`` (roles and dates after a separator dropped).
+
+    A name written "surname, given names" is turned round (:func:`uninvert`), also in a list
+    separated by semicolons; an academic degree after a comma is dropped.
+    """
     t = _PAREN_JUNK.sub(" ", collapse(text))
     t = re.sub(r"\((?!\s*(?:avec|with|and|mit|con|et|und)\b)([^()]{1,40})\)", r"\1", t)
     t = t.replace("(", " ").replace(")", " ")
     t = _BY.sub("", t, count=1)
+    t = _DEGREE.sub("", t) if "," in t else t
+    if "," in t:
+        t = "; ".join(uninvert(p.strip()) for p in t.split(";"))
     t = _SUFFIX.sub("", t)
     out: list[str] = []
     for raw in _SPLIT.split(t):
