@@ -146,3 +146,24 @@ def test_inverted_names_and_degrees(raw: str, names: list[str]) -> None:
 def test_a_place_with_initials_is_not_turned_round() -> None:
     assert uninvert("Washington, D.C.") == "Washington, D.C."
     assert uninvert("Doe, Senior Fellow") == "Doe, Senior Fellow"
+
+
+def test_microdata_author_in_the_posts_aside_counts_but_not_a_teasers() -> None:
+    meta_column = (
+        "<html><body><article><h1>Post</h1><p>Text.</p></article><aside><p>"
+        '<span itemprop="author" itemscope itemtype="http://schema.org/Person">'
+        '<span itemprop="name">Nicolas Example</span></span></p></aside></body></html>'
+    )
+    assert explicit_byline(LexborHTMLParser(meta_column)) == ["Nicolas Example"]
+    teasers = (
+        "<html><body><article><h1>Post</h1><p>Text.</p></article><aside><ul><li><article>"
+        '<a href="/other">Another story</a><span itemprop="author">'
+        '<span itemprop="name">Simon Example</span></span></article></li></ul></aside>'
+        "</body></html>"
+    )
+    assert explicit_byline(LexborHTMLParser(teasers)) == []
+    classed = (
+        "<html><body><article><h1>Post</h1></article><aside>"
+        '<span class="author">Simon Example</span></aside></body></html>'
+    )
+    assert explicit_byline(LexborHTMLParser(classed)) == []

@@ -381,14 +381,33 @@ def _explicit_candidates(tree: LexborHTMLParser) -> list[list[LexborNode]]:
     return [[n for n, a in with_attrs if _matches(a, test)] for test in _EXPLICIT_TESTS]
 
 
+def _in_teaser(node: LexborNode) -> bool:
+    """Whether ``node`` sits in a list item or an ``<article>`` card inside the nearest
+    aside/footer/nav around it (a teaser of another story)."""
+    parent = node.parent
+    while parent is not None and parent.tag not in {"aside", "footer", "nav", "body"}:
+        if parent.tag in {"li", "article"}:
+            return True
+        parent = parent.parent
+    return False
+
+
 def explicit_byline(tree: LexborHTMLParser) -> list[str]:
     """Names from microdata ``itemprop=author`` or byline/author-classed elements anywhere
     outside widgets (comments, related stories...)."""
     for selector, nodes in zip(_EXPLICIT, _explicit_candidates(tree), strict=True):
         found: list[str] = []
         per_node = 0
+        # microdata says what it is: an itemprop=author in the post's <aside> or <footer> (a
+        # blog's meta column) is the author, unless it sits in a list item or a story card
+        # there (another story's teaser); a classed byline there may be another story's
+        microdata = selector.startswith("[itemprop")
         for node in nodes:
-            if node.tag in {"body", "html", "meta", "link"} or in_widget(node):
+            if node.tag in {"body", "html", "meta", "link"}:
+                continue
+            if in_widget(node) and (
+                not microdata or in_widget(node, by_tag=False) or _in_teaser(node)
+            ):
                 continue
             if "class" in selector and not any(
                 _AUTHOR_CLASS.search(tok) for tok in (node.attributes.get("class") or "").split()

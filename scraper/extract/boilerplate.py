@@ -71,15 +71,16 @@ _WIDGET = re.compile(
 _WIDGET_ASCII = re.compile(_WIDGET.pattern)  # (lower-case words) for lower-cased ASCII text
 
 
-def in_widget(node: LexborNode) -> bool:
-    """Whether ``node`` sits in a footer/aside/nav or a comments/related/promo widget."""
+def in_widget(node: LexborNode, *, by_tag: bool = True) -> bool:
+    """Whether ``node`` sits in a footer/aside/nav or a comments/related/promo widget
+    (``by_tag=False``: only a widget named so by its class or id)."""
     parent = node.parent
     depth = 0
     while parent is not None and depth < 15:
         tag = parent.tag
         if tag in {"body", "html"}:
             break
-        if tag in {"footer", "aside", "nav"}:
+        if by_tag and tag in {"footer", "aside", "nav"}:
             return True
         attrs = parent.attributes
         marks = (attrs.get("class") or "") + " " + (attrs.get("id") or "")
