@@ -137,6 +137,8 @@ def test_a_date_label_in_the_author_box_is_no_name() -> None:
         ("Brenda Goodman, MA", ["Brenda Goodman"]),  # degrees after a comma go
         ("Ann Roe, PhD; Carl Poe, M.D.", ["Ann Roe", "Carl Poe"]),
         ("Yo-Yo Ma", ["Yo-Yo Ma"]),  # ... and only there
+        ("By JANE ROE March 11, 2015", ["JANE ROE"]),  # a date after the name goes
+        ("By Theresa May", ["Theresa May"]),  # a month name without a day is a name
     ],
 )
 def test_inverted_names_and_degrees(raw: str, names: list[str]) -> None:

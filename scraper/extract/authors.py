@@ -47,7 +47,10 @@ _SPLIT = re.compile(
 _SUFFIX = re.compile(
     r"\s*(?:\||[-–—]\s|\bon\b\s+\w+\s+\d|\bupdated\b|\bpublished\b|\bposted\b|\b\d{1,2}[./]\d"
     r"|\s(?:under|in|at)\s+[A-Z]|\bedited\s+by\b|\bwith\s+photos?\b|\bphotos?\s+by\b"
-    r"|\billustrations?\s+by\b|\bfor\s+(?:the|[A-Z])|\s(?:am|le|el|il|on)\s+\d).*$",
+    r"|\billustrations?\s+by\b|\bfor\s+(?:the|[A-Z])|\s(?:am|le|el|il|on)\s+\d"
+    # a date after the name: "By GILLIAN MOHNEY March 11, 2015"
+    r"|\s(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}\b).*$",
     re.I,
 )
 _ROLE_WORDS = re.compile(
