@@ -93,7 +93,9 @@ def drop_bios(blocks: list[Block], authors: Sequence[str]) -> list[Block]:
     at = _about_box(blocks, keys)
     if at is not None and at > 0:
         end = at + 1
-        while end < len(blocks) and end <= at + _BOX_FOLLOWERS and len(blocks[end].text) <= 700:
+        while (
+            end < len(blocks) and end <= at + _BOX_FOLLOWERS and len(blocks[end].text) <= _BIO_MAX
+        ):
             end += 1
         blocks = blocks[:at] + blocks[end:]
     text_at = [i for i, b in enumerate(blocks) if b.text]
