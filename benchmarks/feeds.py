@@ -289,16 +289,25 @@ def from_database(
     t = time.perf_counter()
     build_all(db, config, now=NOW)
     first_s = time.perf_counter() - t
+    # the same first build into a second empty folder: the rows are in the page cache now
+    # (this machine's memory reclaim evicts a file untouched for a few seconds, so the first
+    # build above may read the rows from disk: both are printed)
+    again = make_config(sources, f"{out}-{db.backend}-again")
+    t = time.perf_counter()
+    build_all(db, again, now=NOW)
+    warm_s = time.perf_counter() - t
     forced = timed(lambda: build_all(db, config, now=NOW, force=True), repeat)
     skipped = timed(lambda: build_all(db, config, now=NOW), repeat)
     db.close()
     print(
         f"from {db.backend} ({len(articles)} articles saved in {saved_s:.0f} s): first build "
-        f"{first_s * 1000:.0f} ms, forced full render {spread(forced)}, nothing changed "
+        f"{first_s * 1000:.0f} ms (rows as the page cache left them), {warm_s * 1000:.0f} ms "
+        f"(rows in the page cache), forced full render {spread(forced)}, nothing changed "
         f"{spread(skipped)}"
     )
     print(
-        f"  targets ({db.backend}): first build < 1 s {'OK' if first_s < 1 else 'MISSED'}, "
+        f"  targets ({db.backend}): first build < 1 s {'OK' if first_s < 1 else 'MISSED'} "
+        f"(rows cached: {'OK' if warm_s < 1 else 'MISSED'}), "
         f"forced < 1 s {'OK' if max(forced) < 1 else 'MISSED'}"
     )
 
