@@ -349,6 +349,22 @@ def test_a_publication_sentence_in_the_post_footer_dates_the_page() -> None:
     assert a.published is not None and a.published.date().isoformat() == "2015-12-14"
 
 
+def test_a_press_release_opening_above_the_container_dates_the_page() -> None:
+    # hand-written: no metadata; the release's first paragraph, above the text box, opens
+    # with its date ("Pressemitteilung vom ... | Berlin – ...")
+    opening = (
+        "Pressemitteilung vom 25. Januar 2022 | Berlin – Die künftige Zusammenarbeit mit dem "
+        "Programm stand im Mittelpunkt eines Treffens der Ministerin mit dessen Leiter heute."
+    )
+    para = "<p>" + "Im Besonderen ging es um die Arbeit in den Krisenregionen, mit Kommas. " * 4
+    page = (
+        f"<html><body><h1>Ministerin trifft Programmchef</h1><div class='intro'><p>{opening}</p>"
+        f"</div><div class='text'>{(para + '</p>') * 5}</div></body></html>"
+    )
+    a = extract(page, None, language="de")
+    assert a.published is not None and a.published.date().isoformat() == "2022-01-25"
+
+
 def test_an_uploaded_meta_key_dates_the_page() -> None:
     # hand-written: a photo site's own OpenGraph-style key
     page = (

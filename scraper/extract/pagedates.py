@@ -40,6 +40,7 @@ _PUBLISHED_LINE = re.compile(
     re.I,
 )
 _NOT_PUBLISHED_KEY = re.compile(r"modif|updat|expir|valid|revis|birth|event|start|end|last")
+_OPENING = 48  # characters of the body's first paragraphs read for a date
 _WIDGET_HINT = re.compile(r"comment|related|sidebar|widget|recent|popular|archive|calendar")
 
 
@@ -106,7 +107,9 @@ def page_dates(
             and not _WIDGET_HINT.search(b.hints)
         ]
         edges = [b.text for b in body_blocks[:4] + body_blocks[-4:] if len(b.text) <= 120]
-        openings = [b.text[:30] for b in body_blocks[:2] if len(b.text) > 120]  # "(18.01.2018) ..."
+        # "(18.01.2018) ...", "Pressemitteilung vom 25. Januar 2022 | Berlin – ..."
+        # (the paragraphs between the headline and the container open the article too)
+        openings = [b.text[:_OPENING] for b in after[:3] + body_blocks[:2] if len(b.text) > 120]
         visible = datepick.find_visible(
             hinted[:30] + edges + openings, language=page_lang, timezone=timezone, now=now
         ) or datepick.find_visible(
