@@ -139,6 +139,9 @@ def test_a_date_label_in_the_author_box_is_no_name() -> None:
         ("Yo-Yo Ma", ["Yo-Yo Ma"]),  # ... and only there
         ("By JANE ROE March 11, 2015", ["JANE ROE"]),  # a date after the name goes
         ("By Theresa May", ["Theresa May"]),  # a month name without a day is a name
+        ("Rechtsanwalt Sebastian Beispiel", ["Sebastian Beispiel"]),  # a job title before it
+        ("FOCUS-Online-Experte Robin Beispiel", ["Robin Beispiel"]),
+        ("Correspondent Jane Doe", ["Jane Doe"]),
     ],
 )
 def test_inverted_names_and_degrees(raw: str, names: list[str]) -> None:

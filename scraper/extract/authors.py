@@ -190,6 +190,17 @@ _DATE_LABEL = re.compile(
 )
 
 
+# a job title before the name ("Rechtsanwalt Sebastian Beispiel", "FOCUS-Online-Experte ..."),
+# taken off when two words or more follow
+_LEADING_ROLE = re.compile(
+    r"^(?:[\w-]*-)?(?:experte|expertin|gastautor(?:in)?|autor(?:in)?|redakteur(?:in)?"
+    r"|korrespondent(?:in)?|reporter(?:in)?|kolumnist(?:in)?|rechtsanwalt|rechtsanwältin"
+    r"|fachanwalt|fachanwältin|staff\s+writer|correspondent|columnist|guest\s+author)"
+    r"\s+(?=\S+\s+\S)",
+    re.I,
+)
+
+
 def clean_authors(values: Iterable[str], *, relaxed: bool = False) -> list[str]:
     """Names from metadata values: split, URL/handle dropped, de-duplicated in order."""
     out: list[str] = []
@@ -200,7 +211,8 @@ def clean_authors(values: Iterable[str], *, relaxed: bool = False) -> list[str]:
         if _DATE_LABEL.match(value):
             continue  # "Last Updated: January 7, 2025" in the author box is no name
         accepted = 0
-        for name in split_names(value):
+        for part in split_names(value):
+            name = _LEADING_ROLE.sub("", part)  # "FOCUS-Online-Experte Robin T." -> "Robin T."
             if name.startswith("@") or not looks_like_name(name, relaxed=relaxed):
                 if accepted:
                     break  # "Name, Senior Fellow, Program": the rest is the role
