@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from scraper.extract.authors import (
@@ -172,3 +174,22 @@ def test_microdata_author_in_the_posts_aside_counts_but_not_a_teasers() -> None:
         '<span class="author">Simon Example</span></aside></body></html>'
     )
     assert explicit_byline(LexborHTMLParser(classed)) == []
+
+
+@given(st.text(alphabet=st.sampled_from(list("Jane DoeSmith,.A F;&-")), max_size=40))
+def test_uninvert_only_turns_the_two_sides_round(text: str) -> None:
+    out = uninvert(text)
+    if out != text:
+        left, right = (p.strip() for p in text.split(","))
+        assert out == f"{right} {left}"
+
+
+@given(
+    st.lists(st.sampled_from(["Todd", "Jane Doe", "Nils", "x"]), max_size=3),
+    st.lists(st.text(alphabet=st.sampled_from(list("Todd Bates Nils von by:")), max_size=40)),
+)
+def test_complete_names_keeps_each_name_or_extends_it(names: list[str], texts: list[str]) -> None:
+    blocks = [_b(t, "div author") for t in texts]
+    out = complete_names(names, blocks)
+    assert len(out) == len(names)
+    assert all(o == n or o.startswith(n + " ") for o, n in zip(out, names, strict=True))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from scraper.extract.bios import drop_bios
 from scraper.extract.blockdata import Block
 
@@ -63,3 +66,16 @@ def test_an_about_the_author_box_is_dropped() -> None:
 def test_short_bodies_are_left_alone() -> None:
     bio = "Jane Doe is a senior fellow at the Example Institute."
     assert _texts(drop_bios(_blocks(BODY[0], bio), ["Jane Doe"])) == [BODY[0], bio]
+
+
+_LINE = st.text(
+    alphabet=st.sampled_from(list("Jane Doe is a senior fellow at Über the.,:")), max_size=90
+)
+
+
+@given(st.lists(_LINE, max_size=12), st.lists(st.sampled_from(["Jane Doe", "Doe", ""]), max_size=2))
+def test_drop_bios_only_ever_removes_blocks_in_order(texts: list[str], authors: list[str]) -> None:
+    blocks = _blocks(*texts)
+    kept = drop_bios(blocks, authors)
+    it = iter(blocks)
+    assert all(any(k is b for b in it) for k in kept)  # a subsequence of the input
