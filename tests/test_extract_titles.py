@@ -64,3 +64,29 @@ def test_a_jsonld_headline_sharing_one_chance_word_with_the_h1_is_not_the_title(
         '<body><h1 id="firstHeading">Hermitian matrix</h1><p>Text.</p></body></html>'
     )
     assert got[0] == "Hermitian matrix"
+
+
+def test_a_kicker_before_a_colon_goes_when_the_h1_is_the_headline_alone() -> None:
+    assert strip_site_prefix("Chronik: Lotte Beispiel ist tot", ["Lotte Beispiel ist tot"]) == (
+        "Lotte Beispiel ist tot"
+    )
+    # the <h1> keeps the kicker in an element of its own
+    title, origin = _choose(
+        '<html><head><meta property="og:title" content="Klimaschutz: Bohren, bis es heiß wird">'
+        '</head><body><h1><span class="article-heading__kicker">Klimaschutz</span>'
+        '<span class="visually-hidden">: </span><span>Bohren, bis es heiß wird</span></h1>'
+        "</body></html>"
+    )
+    assert (title, origin) == ("Bohren, bis es heiß wird", FieldOrigin.META)
+
+
+def test_a_colon_title_stays_when_the_h1_says_it_whole() -> None:
+    same = "Brexit: Parliament votes again"
+    assert strip_site_prefix(same, [same]) == same
+    title, _ = _choose(
+        f'<html><head><meta property="og:title" content="{same}"></head>'
+        f"<body><h1>{same}</h1></body></html>"
+    )
+    assert title == same
+    # nor when the rest would be one word
+    assert strip_site_prefix("Interview: Merkel", ["Merkel"]) == "Interview: Merkel"

@@ -22,6 +22,9 @@ __all__ = ["choose_title", "strip_site_prefix"]
 
 _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|•|::|»|«|/|\\|~)\s+")
 _LETTERS = re.compile(r"[\W_]+", re.UNICODE)
+# "Klimaschutz: Bohren, bis es heiß wird": a topic word or two before a colon
+_KICKER = re.compile(r"^([^:]{2,40}):\s+(.+)$")
+_KICKER_CLASS = re.compile(r"kicker|topic|label|overline|dachzeile|roofline|eyebrow", re.I)
 _FURNITURE_TAGS = frozenset({"header", "nav", "aside", "footer"})
 
 
@@ -49,10 +52,16 @@ def _shares_headline(a: str, b: str) -> bool:
     return shared / min(len(wa), len(wb)) >= 0.5 and shared >= min(2, len(wa), len(wb))
 
 
-def strip_site_prefix(title: str, h1s: list[str]) -> str:
-    """``Site - Headline`` / ``Headline | Site`` -> ``Headline`` when that is the ``<h1>``."""
+def strip_site_prefix(title: str, h1s: list[str], kickers: list[str] | None = None) -> str:
+    """``Site - Headline`` / ``Headline | Site`` -> ``Headline`` when that is the ``<h1>``;
+    ``Kicker: Headline`` -> ``Headline`` when the ``<h1>`` is the headline alone, or holds
+    the kicker in an element of its own (``kickers``: those ``<h1>`` texts without it)."""
     t = collapse(html.unescape(title))
     keys = {_key(h): h for h in h1s if _key(h)}
+    kicked = {_key(h) for h in kickers or () if _key(h)}
+    m = _KICKER.match(t)
+    if m and _n_words(m.group(2)) >= 2 and _key(m.group(2)) in (keys.keys() | kicked):
+        return m.group(2).strip()
     if _key(t) in keys:
         return t
     for m in _SEPARATORS.finditer(t):
@@ -136,6 +145,24 @@ def _headings(nodes: list[LexborNode], texts: list[str]) -> list[str]:
     return out
 
 
+def _without_kickers(nodes: list[LexborNode]) -> list[str]:
+    """The ``<h1>`` texts without a child element classed as a kicker/topic label."""
+    out: list[str] = []
+    for node in nodes:
+        parts: list[str] = []
+        kicker = False
+        for child in node.iter(include_text=True):
+            if child.tag == "-text":
+                parts.append(child.text_content or "")
+            elif _KICKER_CLASS.search(child.attributes.get("class") or ""):
+                kicker = True
+            elif "visually-hidden" not in (child.attributes.get("class") or ""):
+                parts.append(child.text(deep=True, separator=" "))
+        if kicker:
+            out.append(collapse(" ".join(parts)))
+    return out
+
+
 def choose_title(
     rule_title: str | None, ld: list[LdArticle], meta: PageMeta, tree: LexborHTMLParser
 ) -> tuple[str | None, FieldOrigin]:
@@ -145,6 +172,7 @@ def choose_title(
     h1_nodes = tree.css("h1")
     all_h1 = [collapse(n.text(deep=True, separator=" ")) for n in h1_nodes]
     h1s = _headings(h1_nodes, all_h1)
+    kickers = _without_kickers(h1_nodes[:3])
     tag = meta.title_tag or ""
     checks = [x for x in [tag, *all_h1] if x]
 
@@ -159,11 +187,11 @@ def choose_title(
             options = [obj.headline] if obj.headline else []
         for option in options:
             if consistent(option):
-                return strip_site_prefix(option, h1s), FieldOrigin.JSON_LD
+                return strip_site_prefix(option, h1s, kickers), FieldOrigin.JSON_LD
     for key in TITLE_KEYS:
         for value in meta.all(key):
             if consistent(value):
-                return strip_site_prefix(value, h1s), FieldOrigin.META
+                return strip_site_prefix(value, h1s, kickers), FieldOrigin.META
     if h1s:
         # the <title>'s longest part is the headline; an <h1> matching only another part
         # (the site's name) is not
