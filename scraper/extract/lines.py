@@ -125,9 +125,8 @@ _FURNITURE = re.compile(
     re.I,
 )
 _FURNITURE_MAX = 250
-# a fixed piece of each _FURNITURE branch: a line without any of them (and without a character
-# outside Latin letters and punctuation, or one that re.I equates with an ASCII letter) cannot
-# match, and most lines are spared the search (which tries every position of the line)
+# a fixed piece of each _FURNITURE branch (see _may_match): most lines are spared the search,
+# which tries every position of the line
 _FURNITURE_WORDS = (
     "kommentar",
     "comment",
@@ -154,9 +153,7 @@ _ROLE = re.compile(
 )
 
 
-# one fixed word of each Latin-script _DISCLAIMER branch: without any of them (and without a
-# character outside Latin letters and punctuation, or one that re.I equates with an ASCII
-# letter: İ ı ſ K), the search cannot match and is skipped
+# one fixed word of each Latin-script _DISCLAIMER branch (see _may_match)
 _DISCLAIMER_WORDS = (
     "expressed",
     "reflect",
@@ -175,17 +172,12 @@ _DISCLAIMER_WORDS = (
 _NOT_PLAIN_LATIN = re.compile("[\u0130\u0131\u017f\u212a\u0250-\u1fff\u2070-\U0010ffff]")
 
 
-def _may_be_furniture(low: str, t: str) -> bool:
-    """Whether :data:`_FURNITURE` may match ``t`` (``low``: it lower-cased)."""
-    for w in _FURNITURE_WORDS:
-        if w in low:
-            return True
-    return not t.isascii() and _NOT_PLAIN_LATIN.search(t) is not None
-
-
-def _may_be_disclaimer(t: str) -> bool:
-    low = t.lower()
-    for w in _DISCLAIMER_WORDS:
+def _may_match(fixed: tuple[str, ...], low: str, t: str) -> bool:
+    """Whether a pattern whose every branch holds one of the ``fixed`` lower-case pieces may
+    match the line ``t`` (``low``: it lower-cased): one of them is in it, or ``t`` has a
+    character outside Latin letters and punctuation (or one re.I equates with an ASCII
+    letter), which the quick test cannot judge."""
+    for w in fixed:
         if w in low:
             return True
     return not t.isascii() and _NOT_PLAIN_LATIN.search(t) is not None
@@ -203,22 +195,22 @@ def is_boilerplate_text(text: str) -> bool:
     if not t:
         return True
     if t.isascii():
-        line = t.lower()
+        line = low = t.lower()
         promo, views, comments, share, disclaimer, furniture = _ASCII_LINE_PATTERNS
     else:
-        line = t
+        line, low = t, t.lower()
         promo, views, comments, share, disclaimer, furniture = _LINE_PATTERNS
     if len(t) <= 200 and promo.match(line):
         return True
-    if (
-        len(t) <= _FURNITURE_MAX
-        and _may_be_furniture(line if line is not t else t.lower(), t)
-        and furniture.search(line)
-    ):
+    if len(t) <= _FURNITURE_MAX and _may_match(_FURNITURE_WORDS, low, t) and furniture.search(line):
         return True
     if len(t) <= 80 and (views.match(line) or comments.match(line) or share.match(line)):
         return True
-    return len(t) <= 400 and _may_be_disclaimer(t) and disclaimer.search(line) is not None
+    return (
+        len(t) <= 400
+        and _may_match(_DISCLAIMER_WORDS, low, t)
+        and disclaimer.search(line) is not None
+    )
 
 
 # letters below U+0250 (what script_of counts as latin), as one class built from str.isalpha
