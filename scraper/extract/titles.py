@@ -146,17 +146,16 @@ def _headings(nodes: list[LexborNode], texts: list[str]) -> list[str]:
 
 
 def _without_kickers(nodes: list[LexborNode]) -> list[str]:
-    """The ``<h1>`` texts without a child element classed as a kicker/topic label."""
+    """The texts of the ``<h1>`` elements that hold a kicker/topic label in a child element of
+    its own, without it (compared by letters only: a hidden ": " after it does not count)."""
     out: list[str] = []
     for node in nodes:
         parts: list[str] = []
         kicker = False
         for child in node.iter(include_text=True):
-            if child.tag == "-text":
-                parts.append(child.text_content or "")
-            elif _KICKER_CLASS.search(child.attributes.get("class") or ""):
+            if child.tag != "-text" and _KICKER_CLASS.search(child.attributes.get("class") or ""):
                 kicker = True
-            elif "visually-hidden" not in (child.attributes.get("class") or ""):
+            else:
                 parts.append(child.text(deep=True, separator=" "))
         if kicker:
             out.append(collapse(" ".join(parts)))
