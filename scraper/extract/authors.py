@@ -397,12 +397,15 @@ def _explicit_candidates(tree: LexborHTMLParser) -> list[list[LexborNode]]:
 
 
 def _in_teaser(node: LexborNode) -> bool:
-    """Whether ``node`` sits in a list item or an ``<article>`` card inside the nearest
-    aside/footer/nav around it (a teaser of another story)."""
+    """Whether ``node`` sits in a list item or an ``<article>`` card inside an aside, footer or
+    nav (a teaser of another story in the page's furniture)."""
+    in_card = False
     parent = node.parent
-    while parent is not None and parent.tag not in {"aside", "footer", "nav", "body"}:
+    while parent is not None and parent.tag != "body":
         if parent.tag in {"li", "article"}:
-            return True
+            in_card = True
+        elif parent.tag in {"aside", "footer", "nav"}:
+            return in_card
         parent = parent.parent
     return False
 
@@ -420,9 +423,7 @@ def explicit_byline(tree: LexborHTMLParser) -> list[str]:
         for node in nodes:
             if node.tag in {"body", "html", "meta", "link"}:
                 continue
-            if in_widget(node) and (
-                not microdata or in_widget(node, by_tag=False) or _in_teaser(node)
-            ):
+            if in_widget(node, by_tag=not microdata) or (microdata and _in_teaser(node)):
                 continue
             if "class" in selector and not any(
                 _AUTHOR_CLASS.search(tok) for tok in (node.attributes.get("class") or "").split()
