@@ -40,7 +40,7 @@ _PUBLISHED_LINE = re.compile(
     re.I,
 )
 _NOT_PUBLISHED_KEY = re.compile(r"modif|updat|expir|valid|revis|birth|event|start|end|last")
-_OPENING = 48  # characters of the body's first paragraphs read for a date
+_OPENING = 48  # characters of the opening paragraphs (above and in the container) read for a date
 _WIDGET_HINT = re.compile(r"comment|related|sidebar|widget|recent|popular|archive|calendar")
 
 
