@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from scraper.errors import StoreError
 from scraper.models import SaveAction, SourceReport
 from scraper.store import Store
-from scraper.store.engine import Database, normalize_url
+from scraper.store.engine import MMAP_BYTES, Database, normalize_url
 from tests.conftest import NOW, ArticleFactory
 
 
@@ -42,6 +42,8 @@ def test_sqlite_pragmas(sqlite_url: str) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+        # reads go through the memory map (a build of feeds reads ~40 MB of rows)
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == MMAP_BYTES
 
 
 def test_sqlite_write_transactions_take_the_lock_up_front(sqlite_url: str) -> None:
