@@ -172,6 +172,46 @@ def test_updated_moves_last_changed_and_counts(store: Store, make_article: Artic
     assert ident is not None and ident.change_count == 1
 
 
+def test_every_write_keeps_the_sort_key(store: Store, make_article: ArticleFactory) -> None:
+    """``sort_utc`` is the published date, else the first-seen time, after inserts and updates
+    (the newest-first order of feeds reads it)."""
+
+    def sort_key(aid: int) -> datetime:
+        with store._db.read() as conn:
+            value = conn.execute(
+                sa.select(store_articles.articles.c.sort_utc).where(
+                    store_articles.articles.c.id == aid
+                )
+            ).scalar_one()
+        assert isinstance(value, datetime)
+        return value
+
+    published = datetime(2025, 6, 1, 8, 0, tzinfo=TEHRAN)
+    art, dec = make_article(1, published=published)
+    dated = store.save_article("ipis", art, dec, url="u1", tags=[], now=NOW)
+    art, dec = make_article(2, undated=True)
+    undated = store.save_article("ipis", art, dec, url="u2", tags=[], now=NOW)
+    assert (sort_key(dated), sort_key(undated)) == (published, NOW)
+    later = NOW + timedelta(days=3)
+    # the date disappears from the page: first seen again, not the time of the update
+    art, dec = make_article(
+        1, undated=True, body="Edited", action=SaveAction.UPDATED, article_id=dated
+    )
+    store.save_article("ipis", art, dec, url="u1", tags=[], now=later)
+    # a date appears on the page, also in an update that does not count as a change
+    art, dec = make_article(
+        2,
+        published=published,
+        body="Edited",
+        action=SaveAction.UPDATED,
+        article_id=undated,
+        count_change=False,
+    )
+    store.save_article("ipis", art, dec, url="u2", tags=[], now=later)
+    assert (sort_key(dated), sort_key(undated)) == (NOW, published)
+    assert [a.id for a in store.articles()] == [dated, undated]
+
+
 def test_unchanged_only_syncs_tags(store: Store, make_article: ArticleFactory) -> None:
     art, dec = make_article(1, title="Kept")
     aid = store.save_article("ipis", art, dec, url="u", tags=["a", "b"], now=NOW)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -44,8 +44,10 @@ def test_upgrade_from_previous_version_keeps_data(
         ],
         NOW,
     )
-    art, dec = make_article(1)
-    aid = old.save_article("ipis", art, dec, url="u", tags=["iran"], now=NOW)
+    art, _ = make_article(1)
+    aid = _insert_old_article(db, art.canonical_url, art.published, tags=["iran"])
+    undated, _ = make_article(2, undated=True)
+    undated_id = _insert_old_article(db, undated.canonical_url, None, tags=[])
     with db.write() as conn:  # a lease taken by the previous version: no holder column yet
         conn.execute(
             sa.insert(schema.locks).values(  # only these columns: no holder
@@ -88,12 +90,64 @@ def test_upgrade_from_previous_version_keeps_data(
         assert new.acquire_lock("serve", "new-serve", NOW + timedelta(seconds=60), 60)
         got = new.article(aid)
         assert got is not None and got.tags == ("iran",) and got.first_seen == NOW
+        assert got.published == art.published
+        # migration 9 filled the sort key: published, else first seen
+        with new._db.read() as conn:
+            rows = conn.execute(sa.select(schema.articles.c.id, schema.articles.c.sort_utc)).all()
+        keys = {int(r[0]): r[1] for r in rows}
+        assert keys == {aid: art.published, undated_id: NOW}
         assert got.body_policy is None  # rows from before: sanitised again when published
         assert [s.source_id for s in new.source_states()] == ["ipis"]
         row = new.ledger_ensure("a@example.org", "2025-W28", "<m>", 1, NOW)
         assert new.ledger_claim(row.id, NOW)
     finally:
         new.close()
+
+
+def _insert_old_article(
+    db: Database, url: str, published: datetime | None, *, tags: list[str]
+) -> int:
+    """An article row as the store wrote it before migration 9 (no ``sort_utc``) and its tags."""
+    with db.write() as conn:
+        aid = conn.execute(
+            sa.insert(schema.articles)
+            .values(
+                source_id="ipis",
+                url=url,
+                canonical_url=url,
+                title="Old row",
+                authors=["Ali Rezaei"],
+                published=None if published is None else published.isoformat(),
+                published_utc=published,
+                body_text="Body.",
+                body_html="<p>Body.</p>",
+                content_hash="v1:x" + url,
+                field_sources={},
+                first_seen=NOW,
+                last_changed=NOW,
+                change_count=0,
+            )
+            .returning(schema.articles.c.id)
+        ).scalar_one()
+        for tag in tags:
+            conn.execute(sa.insert(schema.article_tags).values(article_id=aid, tag=tag))
+    return int(aid)
+
+
+def test_upgrade_to_9_puts_undated_articles_in_feed_order(db_url: str) -> None:
+    """Before migration 9 every undated article sorted after all dated ones, so a feed of the
+    newest N never showed a new undated article once N dated ones existed."""
+    db = Database.from_url(db_url)
+    assert migrate(db, target=8) == 8
+    dated = _insert_old_article(db, "https://x.example/old", NOW - timedelta(days=30), tags=[])
+    undated = _insert_old_article(db, "https://x.example/new", None, tags=[])
+    db.dispose()
+    store = Store.open(db_url)
+    try:
+        assert [a.id for a in store.articles(limit=1)] == [undated]  # first seen NOW
+        assert [a.id for a in store.articles(source_ids=["ipis"])] == [undated, dated]
+    finally:
+        store.close()
 
 
 def test_upgrade_from_version_1_adds_columns(db_url: str) -> None:

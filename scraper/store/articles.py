@@ -126,6 +126,7 @@ def _insert_new(
             first_seen=now,
             last_changed=now,
             change_count=0,
+            sort_utc=values["published_utc"] or now,
         )
         .on_conflict_do_nothing(index_elements=[articles.c.canonical_url])
         .returning(articles.c.id)
@@ -145,6 +146,10 @@ def _update_existing(
 ) -> None:
     changes: dict[str, Any] = dict(values)
     changes.pop("source_id")  # an article belongs to the source that found it first
+    # published, else first seen: the newest-first order
+    changes["sort_utc"] = (
+        values["published_utc"] if values["published_utc"] is not None else articles.c.first_seen
+    )
     if decision.duplicate_of is not None and decision.duplicate_of != article_id:
         changes["duplicate_of"] = decision.duplicate_of
     if count_change:

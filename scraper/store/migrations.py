@@ -32,6 +32,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Connection
 
@@ -112,7 +113,7 @@ _V1_ONLY_INDEXES = {
     "ix_articles_duplicate_of": "duplicate_of",
 }
 #: Nullable columns schema.py declares on ``articles`` that later migrations added.
-_LATER_ARTICLE_COLUMNS = ("minhash", "body_policy")
+_LATER_ARTICLE_COLUMNS = ("minhash", "body_policy", "sort_utc")
 
 
 def _drop_column(conn: Connection, table: Table, name: str) -> None:
@@ -167,14 +168,48 @@ def _v7_lock_holder(conn: Connection) -> None:
     _add_column(conn, schema.locks, "holder")
 
 
-_V8_INDEXES = frozenset({*schema.DIALECT_INDEXES, "ix_articles_duplicates"})
+#: The newest-first indexes as migration 8 created them (9 rebuilt them on ``sort_utc``).
+_V8_NEWEST = {
+    "sqlite": (
+        "CREATE INDEX ix_articles_newest ON articles (published_utc, first_seen, id)",
+        "CREATE INDEX ix_articles_source_newest "
+        "ON articles (source_id, published_utc, first_seen, id)",
+    ),
+    "postgresql": (
+        "CREATE INDEX ix_articles_newest_desc "
+        "ON articles (published_utc DESC NULLS LAST, first_seen DESC, id DESC)",
+        "CREATE INDEX ix_articles_source_newest_desc "
+        "ON articles (source_id, published_utc DESC NULLS LAST, first_seen DESC, id DESC)",
+    ),
+}
 
 
 def _v8_newest_first_indexes(conn: Connection) -> None:
     for name in _V1_ONLY_INDEXES:
         conn.execute(text(f"DROP INDEX {name}"))
+    for ddl in _V8_NEWEST[conn.dialect.name]:
+        conn.execute(text(ddl))
+    index = next(i for i in schema.articles.indexes if i.name == "ix_articles_duplicates")
+    index.create(conn)
+
+
+def _v9_sort_key(conn: Connection) -> None:
+    """``articles.sort_utc`` (published, else first seen) and the newest-first indexes on it.
+
+    Feeds show the newest N articles by publication date, an undated one by when it was first
+    seen; the v8 indexes ordered every undated article after all dated ones, so once a feed had
+    N dated articles an undated one never made it in, however new.
+    """
+    _add_column(conn, schema.articles, "sort_utc")
+    a = schema.articles.c
+    conn.execute(
+        update(schema.articles).values(sort_utc=func.coalesce(a.published_utc, a.first_seen))
+    )
+    for name, dialect in schema.DIALECT_INDEXES.items():
+        if dialect == conn.dialect.name:
+            conn.execute(text(f"DROP INDEX {name}"))
     for index in schema.indexes_on(schema.articles, conn.dialect.name):
-        if index.name in _V8_INDEXES:
+        if index.name in schema.DIALECT_INDEXES:
             index.create(conn)
 
 
@@ -194,6 +229,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         8,
         "feeds: newest-first indexes; the duplicate_of index holds only duplicates",
         _v8_newest_first_indexes,
+    ),
+    Migration(
+        9,
+        "feeds: articles.sort_utc (published, else first seen) and newest-first indexes on it",
+        _v9_sort_key,
     ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -31,11 +31,8 @@ __all__ = [
 ]
 
 
-_NEWEST_FIRST = (
-    articles.c.published_utc.desc().nulls_last(),
-    articles.c.first_seen.desc(),
-    articles.c.id.desc(),
-)
+# published, else first seen (``sort_utc``), newest first: the order feeds show
+_NEWEST_FIRST = (articles.c.sort_utc.desc(), articles.c.id.desc())
 
 
 def load(db: Database, stmt: Select[Any]) -> list[StoredArticle]:

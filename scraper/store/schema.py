@@ -7,8 +7,6 @@ these tables, columns and indexes.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -107,6 +105,9 @@ articles = Table(
     Column("change_count", Integer, nullable=False, default=0),
     Column("minhash", LargeBinary, nullable=True),  # short texts' MinHash signature (v5)
     Column("body_policy", Text, nullable=True),  # sanitiser policy of body_html (v6)
+    # the newest-first sort key (v9): published_utc, else first_seen; set by every write of
+    # the store (nullable only because SQLite cannot add a NOT NULL column without a default)
+    Column("sort_utc", UTCDateTime, nullable=True),
     Index("ix_articles_source_id_first_seen", "source_id", "first_seen"),
     Index("ix_articles_simhash", "simhash"),
     # only the near-duplicates: a full index made SQLite pick it for "duplicate_of IS NULL",
@@ -121,30 +122,30 @@ articles = Table(
     sqlite_autoincrement=True,
 )
 
-# Newest first (feeds, digests: ``published_utc DESC NULLS LAST, first_seen DESC, id DESC``),
-# read in index order and stopped at the limit instead of sorting every candidate row with its
-# bodies (v8). SQLite sorts NULL lowest and reads an ascending index backwards in exactly that
-# order, but refuses NULLS in index definitions; PostgreSQL needs the order spelled out.
+# Newest first (feeds, digests, listings: ``sort_utc DESC, id DESC``, where ``sort_utc`` is the
+# publication date, else the first-seen time, exactly the order feeds show), read in index
+# order and stopped at the limit instead of sorting every candidate row with its bodies (v8,
+# on sort_utc since v9). SQLite reads an ascending index backwards in that order; PostgreSQL
+# gets the order spelled out.
 DIALECT_INDEXES: dict[str, str] = {
     "ix_articles_newest": "sqlite",
     "ix_articles_source_newest": "sqlite",
     "ix_articles_newest_desc": "postgresql",
     "ix_articles_source_newest_desc": "postgresql",
 }
-_by_date = (articles.c.published_utc, articles.c.first_seen, articles.c.id)
-Index("ix_articles_newest", *_by_date).ddl_if(dialect="sqlite")
-Index("ix_articles_source_newest", articles.c.source_id, *_by_date).ddl_if(dialect="sqlite")
-
-
-def _by_date_desc() -> tuple[Any, ...]:
-    c = articles.c
-    return (c.published_utc.desc().nulls_last(), c.first_seen.desc(), c.id.desc())
-
-
-Index("ix_articles_newest_desc", *_by_date_desc()).ddl_if(dialect="postgresql")
-Index("ix_articles_source_newest_desc", articles.c.source_id, *_by_date_desc()).ddl_if(
+Index("ix_articles_newest", articles.c.sort_utc, articles.c.id).ddl_if(dialect="sqlite")
+Index("ix_articles_source_newest", articles.c.source_id, articles.c.sort_utc, articles.c.id).ddl_if(
+    dialect="sqlite"
+)
+Index("ix_articles_newest_desc", articles.c.sort_utc.desc(), articles.c.id.desc()).ddl_if(
     dialect="postgresql"
 )
+Index(
+    "ix_articles_source_newest_desc",
+    articles.c.source_id,
+    articles.c.sort_utc.desc(),
+    articles.c.id.desc(),
+).ddl_if(dialect="postgresql")
 
 
 def indexes_on(table: Table, dialect: str) -> list[Index]:
