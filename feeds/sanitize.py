@@ -8,8 +8,8 @@ Two jobs, both pure:
 * :func:`sanitize_html` runs an article's ``body_html`` through ``nh3`` (ammonia) with a short
   allow-list: no script/style/iframe/form/object/embed/base/meta (their content goes too), no
   event handlers or ``style``, only ``http``/``https``/``mailto`` URLs, every relative URL
-  (``href``, ``src`` and each ``srcset`` candidate) resolved against the article URL, and
-  ``rel="noopener noreferrer"`` on every link.
+  (``href``, ``src``, ``cite`` and each ``srcset`` candidate) resolved against the article URL,
+  and ``rel="noopener noreferrer"`` on every link.
 
 :data:`POLICY` names the sanitiser's behaviour (allow-lists, URL rules, ``nh3`` version): the
 store records it beside HTML sanitised at ingest, and feed builds use such HTML as it is instead
@@ -42,6 +42,12 @@ _XML_INVALID = re.compile(
 )
 
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+# Images (``srcset``) load without a click: no mailto there.
+_IMAGE_SCHEMES: frozenset[str] = frozenset({"http", "https"})
+# What a browser's URL parser ignores (WHATWG URL: leading/trailing C0 controls and spaces, every
+# tab and newline), so ``jav&#x09;ascript:`` cannot hide its scheme from the check below.
+_URL_EDGES = "".join(map(chr, range(0x21)))
+_URL_TAB_NEWLINE = re.compile("[\t\n\r]")
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -78,8 +84,8 @@ _DROP_WITH_CONTENT: frozenset[str] = frozenset(
 
 _LINK_REL = "noopener noreferrer"
 # Raise when sanitize_html's own code changes what it outputs (the allow-lists and the nh3
-# version are in POLICY already).
-_REVISION = 1
+# version are in POLICY already). 2: ``cite`` resolved and scheme-checked like ``href``.
+_REVISION = 2
 
 
 def _policy() -> str:
@@ -106,9 +112,13 @@ def clean_xml_text(text: str) -> str:
     return _XML_INVALID.sub("", text)
 
 
-def _absolute(url: str, base_url: str) -> str | None:
-    """``url`` resolved against ``base_url``; ``None`` unless it ends up http(s)/mailto."""
-    url = url.strip()
+def _absolute(url: str, base_url: str, schemes: frozenset[str] = _IMAGE_SCHEMES) -> str | None:
+    """``url`` resolved against ``base_url``; ``None`` unless its scheme is one of ``schemes``.
+
+    ``url`` is first stripped of what browsers ignore in URLs (see ``_URL_EDGES``), so the
+    scheme checked is the one a browser would follow.
+    """
+    url = _URL_TAB_NEWLINE.sub("", url.strip(_URL_EDGES))
     if not url:
         return None
     try:
@@ -116,7 +126,7 @@ def _absolute(url: str, base_url: str) -> str | None:
         scheme = urlsplit(resolved).scheme.lower()
     except ValueError:
         return None
-    return resolved if scheme in URL_SCHEMES and scheme != "mailto" else None
+    return resolved if scheme in schemes else None
 
 
 def _clean_srcset(value: str, base_url: str) -> str | None:
@@ -154,15 +164,20 @@ def sanitize_html(html: str, base_url: str) -> str:
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if attr == "srcset":
             return _clean_srcset(value, base or "")
+        if attr == "cite":  # a URL, but not one nh3 checks (only href and src)
+            return _absolute(value, base or "", URL_SCHEMES)
         return value
 
+    text = clean_xml_text(html)
+    # The Python callback costs a GIL round trip per attribute: only when srcset or cite may
+    # occur (looked for in what nh3 parses: a control character inside a name is gone there).
+    lowered = text.lower()
     cleaned = nh3.clean(
-        clean_xml_text(html),
+        text,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(_DROP_WITH_CONTENT),
         attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        # The Python callback costs a GIL round trip per attribute: only when srcset may occur.
-        attribute_filter=attribute_filter if "srcset" in html.lower() else None,
+        attribute_filter=attribute_filter if "srcset" in lowered or "cite" in lowered else None,
         strip_comments=True,
         link_rel=_LINK_REL,
         url_schemes=set(URL_SCHEMES),

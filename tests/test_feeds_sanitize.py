@@ -52,6 +52,18 @@ VECTORS = [
     '<video><source onerror="alert(1)"></video>',
     "<!--<script>alert(1)</script>-->",
     '<a href="https://ok.example/" onclick="alert(1)">ok</a>',
+    # A control character inside an attribute name is dropped before parsing: still srcset.
+    '<img src\x01set="javascript:alert(1) 1x">',
+    # cite (blockquote, q, del, ins) is a URL too, though nh3 itself checks only href and src.
+    '<blockquote cite="javascript:alert(1)">q</blockquote>',
+    '<q cite="JaVaScRiPt:alert(1)">q</q>',
+    '<q/cite="javascript:alert(1)">q</q>',
+    '<del cite="vbscript:msgbox(1)">d</del>',
+    '<ins cite="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">i</ins>',
+    '<q cite="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">q</q>',
+    '<q cite="jav&#x09;ascript:alert(1)">q</q>',
+    '<q cite=" &#14;  javascript:alert(1)">q</q>',
+    '<del cite="java\nscript:alert(1)">d</del>',
 ]
 
 
@@ -68,7 +80,7 @@ def _dangerous(out: str) -> list[str]:
         for name, value in el.attrib.items():
             if name.lower().startswith("on") or name.lower() == "style":
                 found.append(f"attribute {name}")
-            if name in {"href", "src", "srcset", "action", "data"}:
+            if name in {"href", "src", "srcset", "cite", "action", "data"}:
                 for url in re.split(r",\s*", value):
                     scheme = url.strip().split(":", 1)[0].lower() if ":" in url else ""
                     if scheme and scheme not in {"http", "https", "mailto"}:
@@ -89,6 +101,7 @@ def test_the_danger_check_itself_sees_danger() -> None:
         "href='javascript:x'",
         "attribute onclick",
     ]
+    assert _dangerous('<q cite="vbscript:x">q</q>') == ["cite='vbscript:x'"]
 
 
 def test_script_content_is_dropped_not_kept_as_text() -> None:
@@ -112,6 +125,33 @@ def test_relative_urls_resolved_against_article_url() -> None:
     )
 
 
+def test_relative_cite_resolved_against_article_url() -> None:
+    out = sanitize_html(
+        '<blockquote cite="/sources/x">b</blockquote><q cite="notes.html#n1">q</q>'
+        '<del cite="//other.example/why" datetime="2025-01-02">d</del>'
+        '<ins cite="https://else.example/a?b=1&amp;c=2">i</ins>',
+        BASE,
+    )
+    assert out == (
+        '<blockquote cite="https://think.example/sources/x">b</blockquote>'
+        '<q cite="https://think.example/research/2025/notes.html#n1">q</q>'
+        '<del cite="https://other.example/why" datetime="2025-01-02">d</del>'
+        '<ins cite="https://else.example/a?b=1&amp;c=2">i</ins>'
+    )
+
+
+def test_cite_keeps_link_schemes_and_drops_unusable_ones() -> None:
+    out = sanitize_html(
+        '<q cite="mailto:press@think.example">m</q><q cite="http://x.example/">h</q>'
+        '<q cite="ftp://x.example/f">f</q><q cite="  ">s</q>',
+        BASE,
+    )
+    assert out == (
+        '<q cite="mailto:press@think.example">m</q><q cite="http://x.example/">h</q>'
+        "<q>f</q><q>s</q>"
+    )
+
+
 def test_links_get_noopener_and_keep_allowed_schemes() -> None:
     out = sanitize_html(
         '<a href="mailto:press@think.example">m</a><a href="https://x.example/">x</a>', BASE
@@ -132,8 +172,8 @@ def test_allowed_structure_is_kept() -> None:
 
 
 def test_relative_urls_denied_without_a_usable_base() -> None:
-    out = sanitize_html('<a href="/x">x</a><img src="y.png">', "not a url")
-    assert "href" not in out and "src" not in out
+    out = sanitize_html('<a href="/x">x</a><img src="y.png"><q cite="/z">q</q>', "not a url")
+    assert "href" not in out and "src" not in out and "cite" not in out
 
 
 def test_clean_xml_text_drops_controls_surrogates_and_nonchars() -> None:
@@ -149,8 +189,9 @@ def test_sanitize_handles_invalid_characters() -> None:
 
 # Feed builds use HTML sanitised at ingest as it is (see feeds.model): that is only sound if
 # sanitising what the sanitiser made changes nothing.
-_TAGS = ["p", "a", "img", "script", "svg", "em", "div", "table", "td", "source", "iframe", "b"]
-_ATTRS = ["href", "src", "srcset", "onclick", "style", "title", "alt", "class", "rel"]
+_TAGS = ["p", "a", "img", "script", "svg", "em", "div", "table", "td", "source", "iframe", "b",
+         "blockquote", "q"]  # fmt: skip
+_ATTRS = ["href", "src", "srcset", "cite", "onclick", "style", "title", "alt", "class", "rel"]
 _VALUES = [
     "/x", "x.png 1x, /y.png 2x", "javascript:alert(1)", "https://a.example/?q=1&r=2",
     "mailto:a@b.example", " ", "&amp;&lt;", "data:,x", "#frag", "//cdn.example/i.png",
