@@ -25,7 +25,17 @@ from pydantic import (
     model_validator,
 )
 
-from scraper.configtypes import ID_RE, Css, Email, HttpUrl, Regex, Schedule, TimeZone, identifier
+from scraper.configtypes import (
+    ID_RE,
+    BaseUrl,
+    Css,
+    Email,
+    HttpUrl,
+    Regex,
+    Schedule,
+    TimeZone,
+    identifier,
+)
 from scraper.errors import ConfigError
 
 __all__ = [
@@ -233,7 +243,7 @@ class ServeConfig(_Model):
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
-    public_base_url: str | None = None
+    public_base_url: BaseUrl | None = None  # e.g. "https://digest.example.org"
     default_schedule: Schedule = "every 6h"
     max_concurrent_sources: int = Field(2, ge=1, le=64)
     error_backoff_max_hours: float = Field(24.0, gt=0)
@@ -268,10 +278,17 @@ class Config(_Model):
             for s in sub.sources:
                 if s not in seen:
                     problems.append(f"subscribers[{i}].sources: unknown source {s!r}")
+        feed_ids: set[str] = set()
         for i, ff in enumerate(self.feeds.filtered):
+            # Each filtered feed is written to filtered/<id>.*: a second one would overwrite it.
+            if ff.id in feed_ids:
+                problems.append(f"feeds.filtered[{i}].id: duplicate filtered feed id {ff.id!r}")
+            feed_ids.add(ff.id)
             for s in ff.sources:
                 if s not in seen:
                     problems.append(f"feeds.filtered[{i}].sources: unknown source {s!r}")
+            # Tags are not checked against the sources' tags: articles also carry the tags
+            # their pages declare (article:tag, keywords), which no config can list.
         if problems:
             raise ValueError("; ".join(problems))
         return self

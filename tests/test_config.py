@@ -95,6 +95,61 @@ def test_cross_references_and_duplicates() -> None:
     assert any("subscribers[0].sources: unknown source 'nope'" in p for p in problems)
 
 
+def test_filtered_feeds_need_distinct_ids_and_known_sources() -> None:
+    feed = {"id": "gulf", "title": "Gulf", "sources": ["demo"]}
+    problems = _problems(
+        {
+            "sources": [_source()],
+            "feeds": {
+                "filtered": [
+                    feed,
+                    {"id": "other", "title": "Other", "sources": ["nope"]},
+                    {**feed, "title": "Gulf again"},
+                ]
+            },
+        }
+    )
+    assert problems == [
+        "feeds.filtered[1].sources: unknown source 'nope'",
+        "feeds.filtered[2].id: duplicate filtered feed id 'gulf'",
+    ]
+
+
+def test_filtered_feed_tags_may_be_page_tags_no_source_declares() -> None:
+    """Articles also carry the tags their pages declare, so any tag can match something."""
+    feed = {"id": "energy", "title": "Energy", "tags": ["energy"]}
+    config = parse_config({"sources": [_source(tags=["iran"])], "feeds": {"filtered": [feed]}})
+    assert config.feeds.filtered[0].tags == ["energy"]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("digest.example.org", "must be an absolute http(s) URL with a host"),
+        ("", "must be an absolute http(s) URL with a host"),
+        ("ftp://digest.example.org", "must be an absolute http(s) URL with a host"),
+        ("https:///digest", "must be an absolute http(s) URL with a host"),
+        ("https://digest.example.org/?x=1", "must not have a query or fragment"),
+        ("https://digest.example.org/#top", "must not have a query or fragment"),
+        ("https://digest.example.org:99999/", "not a valid URL"),
+        ("https://digest example.org/", "must not contain spaces"),
+        ("https://me:pw@digest.example.org/", "must not contain user:password@"),
+    ],
+)
+def test_public_base_url_must_be_an_absolute_http_url(url: str, message: str) -> None:
+    problems = _problems({"serve": {"public_base_url": url}})
+    assert len(problems) == 1
+    assert problems[0].startswith(f"serve.public_base_url: {message}")
+    assert "like https://digest.example.org" in problems[0]  # shows what would do
+
+
+@pytest.mark.parametrize(
+    "url", ["https://digest.example.org", "https://example.org/digest/", "http://127.0.0.1:8080"]
+)
+def test_public_base_url_accepts_hosts_ports_and_path_prefixes(url: str) -> None:
+    assert parse_config({"serve": {"public_base_url": url}}).serve.public_base_url == url
+
+
 def test_a_source_needs_a_way_to_discover_articles() -> None:
     problems = _problems({"sources": [_source(feeds=[])]})
     assert problems == ["sources[0]: give at least one of listing, sitemaps, feeds"]
