@@ -68,6 +68,11 @@ def render_opml(feeds: Sequence[FeedFile], config: Config) -> bytes:
     return data
 
 
+def _entries(count: int) -> str:
+    """``count`` with the noun in agreement: "1 entry", "0 entries", "12 entries"."""
+    return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
 def render_index(feeds: Sequence[FeedFile], config: Config) -> bytes:
     """A static, escaped HTML page linking every feed (relative links, served from /feeds/)."""
     esc = html.escape
@@ -105,7 +110,7 @@ def render_index(feeds: Sequence[FeedFile], config: Config) -> bytes:
             )
             lines.append(
                 f'<li><a href="{esc(f.path.as_posix())}">{esc(clean_xml_text(f.title))}</a>'
-                f"{json_link} <small>({f.entries} entries)</small></li>"
+                f"{json_link} <small>({_entries(f.entries)})</small></li>"
             )
         lines.append("</ul>")
     lines += ["</body>", "</html>", ""]

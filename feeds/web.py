@@ -43,6 +43,7 @@ MEDIA_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
 }
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")  # RFC 9110 12.4.2 qvalue
 _CACHE_MAX = 512
 
 
@@ -121,16 +122,38 @@ def _safe_path(root: Path, relative: str) -> Path | None:
     return resolved
 
 
+def _weight(params: str) -> float:
+    """The ``q`` of one ``Accept-Encoding`` entry's parameters: 1 without one, 0 if malformed.
+
+    RFC 9110 12.4.2: ``q=`` (name case-insensitive) then 0..1 with at most three decimals;
+    anything else (``q=1.5``, ``q=high``, ``q=``) cannot be trusted, so it counts as refusal.
+    """
+    for param in params.split(";"):
+        name, eq, value = param.partition("=")
+        if name.strip().lower() == "q":
+            value = value.strip()
+            return float(value) if eq and _QVALUE.fullmatch(value) else 0.0
+    return 1.0
+
+
 def _accepts_gzip(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` value accepts gzip (RFC 9110 12.5.3).
+
+    An explicit ``gzip`` or ``x-gzip`` entry decides by its own weight, wherever it stands
+    (``*;q=0, gzip`` accepts, ``gzip;q=0, *`` refuses); without one, ``*`` decides; with
+    neither, or an empty or absent header, gzip is not sent. Weight 0 means "not acceptable".
+    """
+    explicit: float | None = None
+    wildcard: float | None = None
     for part in header.split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip().lower() in {"gzip", "x-gzip", "*"}:
-            q = re.search(r"q\s*=\s*([0-9.]+)", params)
-            try:
-                return q is None or float(q.group(1)) > 0
-            except ValueError:
-                return False
-    return False
+        coding, _, params = part.partition(";")
+        coding = coding.strip().lower()
+        if coding in {"gzip", "x-gzip"}:  # x-gzip: the same coding (RFC 9110 8.4.1.3)
+            explicit = max(explicit or 0.0, _weight(params))
+        elif coding == "*":
+            wildcard = max(wildcard or 0.0, _weight(params))
+    q = explicit if explicit is not None else wildcard
+    return q is not None and q > 0
 
 
 def _etag_matches(header: str, etags: tuple[str, ...]) -> bool:

@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 
 from feeds.publish import build_all
-from feeds.web import CACHE_CONTROL, NOT_FOUND_BODY, create_feeds_app
+from feeds.web import CACHE_CONTROL, NOT_FOUND_BODY, _accepts_gzip, create_feeds_app
 from tests._feeds_helpers import NOW, MemoryArticles, check_feed, config, sample_articles
 
 
@@ -156,6 +156,55 @@ def test_gzip_when_asked(client: httpx.Client, built: Path) -> None:
     with client.stream("GET", "/feeds/all.atom", headers={"Accept-Encoding": "gzip"}) as s:
         body = b"".join(s.iter_raw())
     assert gzip.decompress(body) == (built / "all.atom").read_bytes()
+
+
+def test_gzip_when_an_explicit_entry_overrides_a_refusing_wildcard(client: httpx.Client) -> None:
+    raw = client.get("/feeds/all.atom", headers={"Accept-Encoding": "*;q=0, gzip"})
+    assert raw.headers["content-encoding"] == "gzip"
+    refused = client.get("/feeds/all.atom", headers={"Accept-Encoding": "gzip;q=0, *"})
+    assert "content-encoding" not in refused.headers
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("gzip", True),
+        ("GZIP", True),
+        ("x-gzip", True),
+        ("deflate, gzip;q=0.5", True),
+        ("gzip ; Q=0.001", True),
+        ("gzip;q=1.000", True),
+        ("gzip;q=1.", True),  # the grammar allows a bare point
+        ("*", True),
+        ("*;q=0.1", True),
+        ("br, *", True),
+        ("*;q=0, gzip", True),  # the explicit entry decides, wherever it stands
+        ("gzip, *;q=0", True),
+        ("*;q=0, x-gzip;q=0.2", True),
+        ("gzip;q=0, x-gzip", True),  # the same coding: its best weight counts
+        ("", False),
+        ("identity", False),
+        ("br, deflate", False),
+        ("gzip;q=0", False),
+        ("gzip;q=0.000", False),
+        ("gzip;q=0.", False),
+        ("gzip;q=0, *", False),  # an explicit refusal beats the wildcard
+        ("*;q=0", False),
+        ("x-gzip;q=0, *;q=1", False),
+        ("gzip;q=1.5", False),  # malformed weights: not acceptable
+        ("gzip;q=0.5.1", False),
+        ("gzip;q=-1", False),
+        ("gzip;q=high", False),
+        ("gzip;q=", False),
+        ("gzip;q", False),
+        ("gzip;q=0.1234", False),
+        ("*;q=2", False),
+        ("gzip;q=bad, *", False),  # the malformed explicit entry still decides
+        ("gzipped, xgzip", False),
+    ],
+)
+def test_accepts_gzip_follows_rfc_9110(header: str, accepted: bool) -> None:
+    assert _accepts_gzip(header) is accepted
 
 
 @pytest.mark.parametrize(
