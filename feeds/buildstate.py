@@ -21,6 +21,7 @@ from feeds import jsonfeed as jsonfeed_module
 from feeds import model as model_module
 from feeds import sanitize as sanitize_module
 from scraper import __version__
+from scraper.dedup import urls as urls_module
 
 __all__ = ["STATE_FILE", "dump_state", "file_stat", "load_state", "salt", "still_there"]
 
@@ -30,7 +31,14 @@ STATE_FILE = ".build-state"  # JSON; hidden, so the web routes never serve it
 def _code_salt() -> str:
     """What else decides the bytes: our rendering (and fingerprinting) code and its libraries."""
     h = hashlib.blake2b(digest_size=16)
-    modules = (atom_module, fingerprint_module, jsonfeed_module, model_module, sanitize_module)
+    modules = (
+        atom_module,
+        fingerprint_module,
+        jsonfeed_module,
+        model_module,
+        sanitize_module,
+        urls_module,  # the links shown (tracking parameters removed)
+    )
     for module in modules:
         h.update(Path(str(module.__file__)).read_bytes())
     versions = []

@@ -28,6 +28,7 @@ from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from feeds.sanitize import POLICY, clean_xml_text, sanitize_html
+from scraper.dedup.urls import without_tracking
 from scraper.models import StoredArticle
 
 __all__ = [
@@ -69,7 +70,8 @@ class FeedSpec:
     where the Atom file is served, ``json_url`` where its JSON Feed twin is (if any),
     ``alternate_url`` a web page about it. ``icon`` is an absolute URL or ``None``; ``author``
     is the feed-level author, used by readers for entries without one (we always give one).
-    Only ``source`` feeds show near-duplicates (linked to their first copy).
+    Every feed but ``all`` may show near-duplicates, linked to their first copy (which ones:
+    ``feeds.plan``).
     """
 
     kind: FeedKind
@@ -90,7 +92,7 @@ class FeedSpec:
 
     @property
     def include_duplicates(self) -> bool:
-        return self.kind == "source"
+        return self.kind != "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,13 +279,14 @@ def _entry(
     original: StoredArticle | None,
 ) -> EntryView:
     source_name = _line(source_names.get(article.source_id)) or article.source_id
-    url = _iri(article.url.strip() or article.canonical_url)
+    # the page as fetched (not the identity key), without click-tracking parameters
+    url = _iri(without_tracking(article.url.strip() or article.canonical_url))
     content = _content(article, url)
     if not content:
         content = _text_to_html(article.body_text)
     related_url = related_title = None
     if original is not None:
-        related_url = _iri(original.url)
+        related_url = _iri(without_tracking(original.url.strip() or original.canonical_url))
         related_title = _line(original.title) or related_url
         first_source = _line(source_names.get(original.source_id)) or original.source_id
         note = (
@@ -293,9 +296,12 @@ def _entry(
         )
         content = note + content
     categories: list[tuple[str, str, str | None]] = []
-    for tag in dict.fromkeys(_line(t) for t in article.tags):
-        if tag:
-            categories.append((tag, TAG_SCHEME, None))
+    folded: set[str] = set()
+    for tag in article.tags:  # once each, ignoring case (rows stored before ingest did that)
+        term = _line(tag)
+        if term and term.casefold() not in folded:
+            folded.add(term.casefold())
+            categories.append((term, TAG_SCHEME, None))
     categories.append((article.source_id, SOURCE_SCHEME, source_name))
     return EntryView(
         id=entry_id(article.canonical_url),
@@ -328,8 +334,9 @@ def feed_entries(
 ) -> list[EntryView]:
     """The entries of ``spec`` from ``articles``, newest first.
 
-    Near-duplicates (``duplicate_of`` set) are left out unless the feed is a source feed; there
-    they carry a link to their first copy when ``originals`` has it. Two articles with the same
+    Near-duplicates (``duplicate_of`` set) are left out of the ``all`` feed, and of a tag or
+    filtered feed that holds their first copy too; elsewhere they carry a link to their first
+    copy when ``originals`` has it. Two articles with the same
     canonical URL give one entry (the first in order). ``memo`` (article id -> entry) lets one
     build prepare an article once for all the feeds it appears in; share it only between calls
     with the same articles, ``source_names``, ``source_links`` and ``originals``.
@@ -338,8 +345,12 @@ def feed_entries(
     firsts = originals or {}
     out: list[EntryView] = []
     seen: set[str] = set()
+    # a tag or filtered feed shows a near-duplicate only when its first copy is not there too
+    present = {a.id for a in articles} if spec.kind in ("tag", "filtered") else set()
     for article in sorted(articles, key=_sort_key, reverse=True):
-        if article.duplicate_of is not None and not spec.include_duplicates:
+        if article.duplicate_of is not None and (
+            not spec.include_duplicates or article.duplicate_of in present
+        ):
             continue
         if article.canonical_url in seen:
             continue

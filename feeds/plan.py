@@ -5,6 +5,11 @@
 to the output folder and its newest ``config.feeds.max_entries`` articles. A filtered feed keeps
 articles that are from one of its ``sources`` (if any), carry one of its ``tags`` (if any) and
 contain one of its ``keywords`` (if any) as a whole word (:func:`keyword_match`).
+
+Near-duplicates (``duplicate_of`` set): ``all`` leaves them out; a source feed shows its own;
+a tag or filtered feed shows one unless its first copy belongs to that feed too (a CSIS
+republication of a Valdai piece is news in the ``us`` tag feed, not in ``russia`` when the
+Valdai original is there).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from feeds.model import DEFAULT_BASE_URL, FeedKind, FeedSpec
-from scraper.config import Config, FilteredFeed
+from scraper.config import Config
 from scraper.models import ArticleQuery, StoredArticle
 
 __all__ = [
@@ -110,26 +115,67 @@ def _spec(
     )
 
 
-def _filtered_articles(store: ArticleSource, ff: FilteredFeed, limit: int) -> list[StoredArticle]:
-    """The newest ``limit`` articles of a filtered feed with keywords.
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """What a tag or filtered feed holds: articles of any of ``sources`` (if any) carrying any
+    of ``tags`` (if any) and containing any of ``keywords`` (if any)."""
 
-    Sources and tags are filtered by the store; keywords here, over growing windows of the
-    newest candidates (2N, 4N, ...) so a rare keyword does not load the whole database at once
-    and a common one stops early. (Feeds without keywords are read in :func:`plan_feeds`'s
-    batch.)
-    """
-    window = 2 * limit
-    while True:
-        candidates = store.articles(
-            source_ids=ff.sources or None,
-            tags=ff.tags or None,
-            include_duplicates=False,
-            limit=window,
+    sources: tuple[str, ...]
+    tags: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+    def query(self, limit: int) -> ArticleQuery:
+        return ArticleQuery(self.sources, self.tags, include_duplicates=True, limit=limit)
+
+    def holds(self, article: StoredArticle) -> bool:
+        return (
+            (not self.sources or article.source_id in self.sources)
+            and (not self.tags or not set(self.tags).isdisjoint(article.tags))
+            and keyword_match(article, self.keywords)
         )
-        matches = [a for a in candidates if keyword_match(a, ff.keywords)]
-        if len(matches) >= limit or len(candidates) < window:
-            return matches[:limit]
+
+
+def _select(
+    store: ArticleSource,
+    selection: _Selection,
+    limit: int,
+    first: list[StoredArticle] | None,
+) -> list[StoredArticle]:
+    """The newest ``limit`` articles of a tag or filtered feed.
+
+    A near-duplicate is left out when its first copy belongs to the feed too (it is shown, as
+    in source feeds, when the first copy is from a source or about a topic the feed does not
+    follow). Sources and tags are filtered by the store, keywords here. ``first`` is the
+    store's answer for the newest ``limit`` (read in :func:`plan_feeds`'s batch); when
+    keywords or left-out duplicates leave fewer than ``limit``, growing windows of the newest
+    candidates (4x each time) are read, so a rare keyword does not load the whole database at
+    once and a common one stops early.
+    """
+    window = limit if first is not None else 2 * limit
+    candidates = first
+    while True:
+        if candidates is None:
+            q = selection.query(window)
+            candidates = store.articles(
+                source_ids=q.source_ids or None,
+                tags=q.tags or None,
+                include_duplicates=True,
+                limit=window,
+            )
+        held = [a for a in candidates if keyword_match(a, selection.keywords)]
+        copies = {a.duplicate_of for a in held if a.duplicate_of is not None}
+        firsts = store.articles_by_id(copies) if copies else {}
+        kept = [
+            a
+            for a in held
+            if a.duplicate_of is None
+            or (found := firsts.get(a.duplicate_of)) is None
+            or not selection.holds(found)
+        ]
+        if len(kept) >= limit or len(candidates) < window:
+            return kept[:limit]
         window *= 4
+        candidates = None
 
 
 def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
@@ -141,7 +187,7 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
     n = config.feeds.max_entries
     title = config.feeds.title
     json_on = config.feeds.json_feed
-    wanted: list[tuple[FeedSpec, str, ArticleQuery | FilteredFeed]] = [
+    wanted: list[tuple[FeedSpec, str, ArticleQuery | _Selection]] = [
         (
             _spec(
                 config,
@@ -178,7 +224,7 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
             title=f"{title}: {tag}",
             subtitle=f"Articles tagged {tag}",
         )
-        wanted.append((spec, rel, ArticleQuery(tags=(tag,), limit=n)))
+        wanted.append((spec, rel, _Selection((), (tag,), ())))
     for ff in config.feeds.filtered:
         rel = f"filtered/{ff.id}"
         parts = [
@@ -192,14 +238,21 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
         ]
         subtitle = "Filtered by " + "; ".join(parts) if parts else "Every source"
         spec = _spec(config, "filtered", key=ff.id, rel=rel, title=ff.title, subtitle=subtitle)
-        query = ArticleQuery(tuple(ff.sources), tuple(ff.tags), limit=n)
-        wanted.append((spec, rel, ff if ff.keywords else query))
-    batch = iter(store.articles_many([w for _, _, w in wanted if isinstance(w, ArticleQuery)]))
+        selection = _Selection(tuple(ff.sources), tuple(ff.tags), tuple(ff.keywords))
+        wanted.append((spec, rel, selection))
+    # one batch for what the store can select alone: every feed but those with keywords
+    batched = [
+        w if isinstance(w, ArticleQuery) else w.query(n)
+        for _, _, w in wanted
+        if isinstance(w, ArticleQuery) or not w.keywords
+    ]
+    batch = iter(store.articles_many(batched))
     plans: list[PlannedFeed] = []
     for spec, rel, what in wanted:
-        found = (
-            next(batch) if isinstance(what, ArticleQuery) else _filtered_articles(store, what, n)
-        )
+        if isinstance(what, ArticleQuery):
+            found = next(batch)
+        else:
+            found = _select(store, what, n, None if what.keywords else next(batch))
         json_path = Path(rel + ".json") if json_on else None
         plans.append(PlannedFeed(spec, Path(rel + ".atom"), json_path, found))
     return plans

@@ -296,9 +296,14 @@ class _SourceRun:
             minhash_index=self.index.minhash,
             signature=signature,
         )
-        tags = tuple(dict.fromkeys((*self.source.tags, *article.tags)))
+        tags = _merge_tags(self.source.tags, article.tags)
         article_id = self.store.save_article(
-            self.source.id, article, decision, url=result.final_url, tags=tags, now=now
+            self.source.id,
+            article,
+            decision,
+            url=dedup.without_tracking(result.final_url),
+            tags=tags,
+            now=now,
         )
         if decision.action is SaveAction.NEW:
             self.tally.new += 1
@@ -314,6 +319,15 @@ class _SourceRun:
             self.source.id, result, lastmod=link.lastmod, article_id=article_id, now=now
         )
         return decision.action.value
+
+
+def _merge_tags(configured: Sequence[str], found: Sequence[str]) -> tuple[str, ...]:
+    """The source's tags from the config, then the page's own keywords, each once ignoring
+    case (a page's "Russia" is the config's "russia", which names the tag feed)."""
+    out: dict[str, str] = {}
+    for tag in (*configured, *found):
+        out.setdefault(tag.strip().casefold(), tag.strip())
+    return tuple(t for t in out.values() if t)
 
 
 def build_index(store: Store) -> DedupIndex:

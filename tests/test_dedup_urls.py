@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scraper.dedup import canonical_url, normalize_url, registrable_domain, same_site
+from scraper.dedup import (
+    canonical_url,
+    normalize_url,
+    registrable_domain,
+    same_site,
+    without_tracking,
+)
 from scraper.models import Article
 
 
@@ -95,6 +101,24 @@ def test_normalize_rules(url: str, expected: str) -> None:
 def test_tracking_params_removed(param: str) -> None:
     assert normalize_url(f"https://example.org/a?id=5&{param}") == "https://example.org/a?id=5"
     assert normalize_url(f"https://example.org/a?{param}") == "https://example.org/a"
+    # the link shown in feeds loses them too, and nothing else
+    assert without_tracking(f"http://Example.org/a/?id=5&{param}") == "http://Example.org/a/?id=5"
+    assert without_tracking(f"https://example.org/a?{param}#s2") == "https://example.org/a#s2"
+
+
+def test_without_tracking_touches_nothing_else() -> None:
+    url = "http://www.Example.org:8080/p/%7Euser/?z=1&b=%2F&a&utm_medium=x&A=2"
+    assert without_tracking(url) == "http://www.Example.org:8080/p/%7Euser/?z=1&b=%2F&a&A=2"
+    for same in ("https://example.org/a", "https://example.org/a?id=5&p=2", "mailto:x@y.org"):
+        assert without_tracking(same) == same
+    assert without_tracking("https://example.org/a?utm%5Fsource=x") == "https://example.org/a"
+    assert without_tracking("http://[::1/a?utm_source=x") == "http://[::1/a?utm_source=x"
+
+
+@given(st.text(max_size=60))
+def test_without_tracking_never_raises_and_is_idempotent(text: str) -> None:
+    once = without_tracking("https://example.org/a?" + text)
+    assert without_tracking(once) == once
 
 
 @pytest.mark.parametrize("param", ["id=5", "page=2", "lang=en", "p=123", "q=x", "ref=main"])

@@ -145,19 +145,23 @@ def test_html_sanitised_under_the_current_policy_is_used_as_stored() -> None:
         assert 'href="https://ipis.example/rel"' in got
 
 
-def test_near_duplicates_only_in_their_source_feed_with_related_link() -> None:
+def test_near_duplicates_linked_and_left_out_where_their_first_copy_is() -> None:
     arts = sample_articles()
     dup_id = entry_id(arts[3].canonical_url)
+    # never in the combined feed; not in a tag or filtered feed that holds the first copy
     for kind, key in (("all", "all"), ("tag", "iran"), ("filtered", "x")):
         ids = [e.id for e in check_feed(render(spec(kind, key), arts)).entries]
         assert dup_id not in ids
     csis = [a for a in arts if a.source_id == "csis"]
-    parsed = check_feed(render(spec("source", "csis"), csis))
-    dup = {e.id: e for e in parsed.entries}[dup_id]
-    related = [x for x in dup.links if x.rel == "related"]
-    assert [x.href for x in related] == [arts[0].url]
-    assert "first copy" in dup.content[0].value
-    assert "Also published by IPIS" in dup.content[0].value
+    # shown, linked to the first copy, in its source feed and in a tag or filtered feed
+    # without the first copy
+    for kind, key in (("source", "csis"), ("tag", "iran"), ("filtered", "x")):
+        parsed = check_feed(render(spec(kind, key), csis))  # render() knows the first copies
+        dup = {e.id: e for e in parsed.entries}[dup_id]
+        related = [x for x in dup.links if x.rel == "related"]
+        assert [x.href for x in related] == [arts[0].url]
+        assert "first copy" in dup.content[0].value
+        assert "Also published by IPIS" in dup.content[0].value
 
 
 def test_same_input_gives_identical_bytes_whatever_order_and_clock() -> None:
@@ -471,3 +475,24 @@ def test_spliced_entries_equal_one_tree_for_any_text(
     a = article(30, title=title, body_html=body, body_text=body, summary=summary, language=lang)
     entries = feed_entries(spec(), [a, article(31)], source_names=NAMES, source_links=LINKS)
     assert render_entries(spec(), entries, generator_version="1") == _whole_tree(spec(), entries)
+
+
+def test_links_lose_tracking_and_tags_repeat_in_no_case() -> None:
+    """Rows stored before ingest cleaned them: the entry link and the related link of a
+    near-duplicate drop click tracking (the id stays that of the canonical URL), and a tag
+    stored twice in two cases gives one category."""
+    first, copy = sample_articles()[0], sample_articles()[3]
+    tracked = replace(first, url=first.url + "?utm_source=newsletter&page=2&fbclid=Z")
+    copy = replace(copy, url=copy.url + "?gclid=1", tags=("iran", "Iran", "IRAN", "energy"))
+    originals = {first.id: tracked}
+    for s, arts in ((spec(), [tracked]), (spec("source", "csis"), [copy])):
+        data = render_feed(
+            s, arts, source_names=NAMES, originals=originals, generator_version="1", now=NOW
+        )
+        (entry,) = check_feed(data).entries
+        assert entry.id == entry_id(arts[0].canonical_url)
+        hrefs = [x.href for x in entry.links]
+        assert not [h for h in hrefs if "utm_" in h or "clid" in h], hrefs
+    assert hrefs == [copy.url.split("?")[0], first.url + "?page=2"]
+    terms = [c.term for c in check_feed(data).entries[0].tags]
+    assert terms == ["iran", "energy", "csis"]

@@ -85,6 +85,59 @@ def test_build_from_a_real_store_writes_valid_feeds(store: Store, tmp_path: Path
     assert "unchanged" in report.summary() and "8 feeds" in report.summary()
 
 
+def test_newest_n_from_a_real_store_counts_an_undated_article_by_first_seen(
+    tmp_path: Path,
+) -> None:
+    """The store picks the newest N in the order the feed shows them: an undated article
+    by when it was first seen, not behind every dated one (it used to drop out of every feed
+    once N dated articles existed)."""
+    dated = [article(i, published=NOW - timedelta(days=60 - i)) for i in (1, 2, 3)]
+    undated = replace(article(4, published=None), published=None)
+    assert undated.published is None and undated.first_seen > dated[-1].first_seen
+    st = Store.open("sqlite:///" + str(tmp_path / "scraper.db"))
+    try:
+        save_stored(st, [*dated, undated])
+        out = tmp_path / "feeds"
+        report = build_all(st, config(str(out), max_entries=2), now=NOW)
+        # the in-memory double of the tests orders exactly as the store does
+        memory = MemoryArticles([*dated, undated])
+        for query in ({}, {"source_ids": ["ipis"]}, {"tags": ["iran"]}):
+            got = [a.canonical_url for a in st.articles(**query)]
+            assert got == [a.canonical_url for a in memory.articles(**query)]
+    finally:
+        st.close()
+    assert {f.path.as_posix(): f.entries for f in report.feeds}["all.atom"] == 2
+    for name in ("all.atom", "sources/ipis.atom", "tags/iran.atom"):
+        ids = [e.id for e in check_feed((out / name).read_bytes()).entries]
+        assert ids == [entry_id(undated.canonical_url), entry_id(dated[-1].canonical_url)]
+
+
+def test_a_republication_is_news_where_its_first_copy_is_not(tmp_path: Path) -> None:
+    """A CSIS republication (tag security) of an IPIS piece (tag iran): left out of all.atom
+    and of tags/iran (which has the first copy), shown and linked in tags/security."""
+    first = article(1, tags=("iran",))
+    copy = article(2, "csis", host="csis.example", tags=("security",), duplicate_of=1)
+    other = article(3, "csis", host="csis.example", tags=("security",))
+    st = Store.open("sqlite:///" + str(tmp_path / "scraper.db"))
+    try:
+        save_stored(st, [first, copy, other])
+        out = tmp_path / "feeds"
+        build_all(st, config(str(out)), now=NOW)
+    finally:
+        st.close()
+
+    def ids(name: str) -> set[str]:
+        return {e.id for e in check_feed((out / name).read_bytes()).entries}
+
+    copy_id = entry_id(copy.canonical_url)
+    assert copy_id not in ids("all.atom") | ids("tags/iran.atom")
+    assert copy_id in ids("tags/security.atom") & ids("filtered/csis-sec.atom")
+    security = check_feed((out / "tags/security.atom").read_bytes())
+    shown = next(e for e in security.entries if e.id == copy_id)
+    assert [x.href for x in shown.links if x.rel == "related"] == [first.url]
+    assert "first copy" in shown.content[0].value
+
+
 def test_second_build_rewrites_nothing_and_a_change_rewrites_only_affected(
     tmp_path: Path,
 ) -> None:

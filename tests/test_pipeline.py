@@ -318,3 +318,22 @@ async def test_trailing_slash_rule_makes_one_article_of_two_urls(tmp_path: Path)
             assert len(stored) == 1
             assert stored[0].canonical_url.endswith("/analysis/talks")
             assert report.new == 1 and report.unchanged == 1
+
+
+async def test_stored_link_loses_tracking_and_tags_merge_ignoring_case(tmp_path: Path) -> None:
+    """A listing link from a newsletter keeps its click tracking only until the store: the
+    stored (and published) link has none; a page keyword "TEST" is the config's tag "test"."""
+    with SiteServer() as a, SiteServer() as b, SiteServer() as c:
+        a.add("/list", _listing(["/talks?utm_source=newsletter&id=7&fbclid=XYZ"]))
+        page = _article("Talks in Geneva", "Dana Example", "2025-07-09", PARAGRAPHS)
+        keywords = '<meta property="article:tag" content="TEST"><meta property="article:tag" '
+        keywords += 'content="Geneva">'
+        a.add("/talks", page.replace("<head>", "<head>" + keywords, 1))
+        for srv in (b, c):
+            srv.add("/list", _listing([]))
+        config = _config(tmp_path, a, b, c)
+        with Store.open(config.database_url) as store:
+            await run_scrape(config, store, config.sources[:1])
+            (stored,) = store.articles()
+    assert stored.url == a.url("/talks?id=7")
+    assert stored.tags == ("Geneva", "test")  # sorted by the store, "TEST" folded into "test"

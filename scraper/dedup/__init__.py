@@ -46,6 +46,7 @@ from scraper.dedup.urls import (
     normalize_url,
     registrable_domain,
     same_site,
+    without_tracking,
 )
 
 __all__ = [
@@ -78,5 +79,6 @@ __all__ = [
     "simhash",
     "simhash_from_db",
     "simhash_to_db",
+    "without_tracking",
     "words",
 ]

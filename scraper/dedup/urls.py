@@ -41,6 +41,7 @@ __all__ = [
     "normalize_url",
     "registrable_domain",
     "same_site",
+    "without_tracking",
 ]
 
 TrailingSlash = Literal["keep", "strip", "add"]
@@ -167,6 +168,33 @@ def _host(netloc_host: str) -> str:
 def _is_tracking(name: str) -> bool:
     key = name.lower()
     return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+
+
+def without_tracking(url: str) -> str:
+    """``url`` as a link to show: the tracking parameters of its query removed, nothing else
+    touched (scheme, host, path, the order and escapes of the other parameters, fragment).
+
+    Feeds and mails link to what was fetched, not to the identity key (:func:`normalize_url`
+    upgrades the scheme and sorts the query), but a link that came from a newsletter keeps
+    its ``utm_*`` and click ids only until here. Never raises.
+
+    >>> without_tracking("https://x.org/a?utm_source=tw&id=7&fbclid=Z#top")
+    'https://x.org/a?id=7#top'
+    """
+    if "?" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.query:
+        return url
+    kept = [
+        item
+        for item in parts.query.split("&")
+        if item and not _is_tracking(unquote(item.partition("=")[0]))
+    ]
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def _is_amp_param(name: str, value: str) -> bool:
