@@ -46,6 +46,7 @@ __all__ = [
     "feed_entries",
     "feed_updated",
     "rfc3339",
+    "stored_body",
 ]
 
 FeedKind = Literal["all", "source", "tag", "filtered"]
@@ -223,6 +224,23 @@ def _sanitized(body_html: str, base_url: str) -> str:
     return SANITIZE_CACHE.get(body_html, base_url)
 
 
+def _link(article: StoredArticle) -> str:
+    """The entry's link: the page as fetched (not the identity key), without click tracking.
+
+    Also the base URL the stored HTML is sanitised against.
+    """
+    return _iri(without_tracking(article.url.strip() or article.canonical_url))
+
+
+def stored_body(article: StoredArticle) -> str | None:
+    """The body the store should keep under the current :data:`POLICY` (the HTML feeds show,
+    from the sanitiser cache when a build has just rendered it); ``None`` when the stored body
+    is under that policy already, or empty (feeds then show the text)."""
+    if article.body_policy == POLICY or not article.body_html.strip():
+        return None
+    return _sanitized(article.body_html, _link(article))
+
+
 def _content(article: StoredArticle, base_url: str) -> str:
     """The entry's HTML: stored HTML sanitised under the current policy is used as it is."""
     if not article.body_html.strip():
@@ -279,8 +297,7 @@ def _entry(
     original: StoredArticle | None,
 ) -> EntryView:
     source_name = _line(source_names.get(article.source_id)) or article.source_id
-    # the page as fetched (not the identity key), without click-tracking parameters
-    url = _iri(without_tracking(article.url.strip() or article.canonical_url))
+    url = _link(article)
     content = _content(article, url)
     if not content:
         content = _text_to_html(article.body_text)

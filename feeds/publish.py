@@ -22,6 +22,11 @@ feeds that no longer exist (a source removed from the config) are deleted from `
 
 Which feeds and articles: :mod:`feeds.plan`; the skip-unchanged state: :mod:`feeds.buildstate`;
 ``feeds.opml`` and ``index.html``: :mod:`feeds.opml`.
+
+Stored bodies sanitised under an older policy (or none) are sanitised again while rendering;
+when the store can keep them (:class:`BodyStore`, as ``scraper.store.Store`` does), a build
+hands them back after its files are written, so the work is done once per article and policy,
+not in every build of every process.
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 
@@ -41,16 +47,19 @@ from feeds.atom import EntryMemo, render_entries
 from feeds.buildstate import STATE_FILE, dump_state, file_stat, load_state, salt, still_there
 from feeds.fingerprint import feed_fingerprint
 from feeds.jsonfeed import render_json_entries
-from feeds.model import EntryView, feed_entries
+from feeds.model import EntryView, feed_entries, stored_body
 from feeds.opml import FeedFile, render_index, render_opml
 from feeds.plan import ArticleSource, PlannedFeed, base_url, keyword_match, originals, plan_feeds
+from feeds.sanitize import POLICY
 from scraper import __version__
 from scraper.config import Config
-from scraper.errors import FeedError
+from scraper.errors import FeedError, StoreError
 from scraper.gcpause import collector_paused
+from scraper.models import BodyRefresh
 
 __all__ = [
     "ArticleSource",
+    "BodyStore",
     "BuildReport",
     "FeedFile",
     "atomic_write",
@@ -67,22 +76,40 @@ _SUBDIRS = ("sources", "tags", "filtered")
 WRITERS = 4
 
 
+@runtime_checkable
+class BodyStore(Protocol):
+    """A store that keeps bodies sanitised again under the current policy."""
+
+    def refresh_bodies(self, refreshed: Sequence[BodyRefresh]) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class BuildReport:
-    """What :func:`build_all` did; paths are relative to ``output_dir``."""
+    """What :func:`build_all` did; paths are relative to ``output_dir``.
+
+    ``refreshed``: stored bodies brought to the current sanitiser policy; ``refresh_error``:
+    why that failed (the feeds are written all the same; the next build tries again).
+    """
 
     output_dir: Path
     written: tuple[Path, ...]
     unchanged: tuple[Path, ...]
     removed: tuple[Path, ...]
     feeds: tuple[FeedFile, ...]
+    refreshed: int = 0
+    refresh_error: str | None = None
 
     def summary(self) -> str:
         """One line for the CLI: ``54 feeds: 3 files written, 107 unchanged, 0 removed``."""
-        return (
+        line = (
             f"{len(self.feeds)} feeds in {self.output_dir}: {len(self.written)} files written, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"
         )
+        if self.refreshed:
+            line += f"; {self.refreshed} stored bodies brought to the current sanitiser policy"
+        if self.refresh_error:
+            line += f"; stored bodies not updated ({self.refresh_error}), next build retries"
+        return line
 
 
 def atomic_write(path: Path, data: bytes) -> bool:
@@ -233,13 +260,38 @@ def _build(store: ArticleSource, config: Config, *, now: datetime, force: bool) 
             hint="check feeds.output_dir in the config and that the folder is writable",
         ) from e
     del now  # rendering is deterministic; the clock does not reach the files
+    refreshed, refresh_error = _refresh_stored_bodies(store, plans, limit)
     return BuildReport(
         output_dir=out_dir,
         written=tuple(written),
         unchanged=tuple(unchanged),
         removed=tuple(removed),
         feeds=tuple(feeds),
+        refreshed=refreshed,
+        refresh_error=refresh_error,
     )
+
+
+def _refresh_stored_bodies(
+    store: ArticleSource, plans: Sequence[PlannedFeed], limit: int
+) -> tuple[int, str | None]:
+    """Hand the store the bodies this build sanitised again (see the module doc)."""
+    if not isinstance(store, BodyStore):
+        return 0, None
+    refreshed: dict[int, BodyRefresh] = {}
+    for plan in plans:
+        for a in plan.articles[:limit]:
+            if a.id in refreshed:
+                continue
+            body = stored_body(a)
+            if body is not None:
+                refreshed[a.id] = BodyRefresh(a.id, a.content_hash, a.body_policy, body, POLICY)
+    if not refreshed:
+        return 0, None
+    try:
+        return store.refresh_bodies(list(refreshed.values())), None
+    except StoreError as e:
+        return 0, str(e)
 
 
 def _remove_stale(out_dir: Path, keep: set[Path]) -> list[Path]:

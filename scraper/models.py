@@ -163,6 +163,21 @@ class StoredArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class BodyRefresh:
+    """A stored body sanitised again under a newer policy (``Store.refresh_bodies``).
+
+    ``content_hash`` and ``old_policy`` are what the row held when ``body_html`` was computed
+    from it: the row is only rewritten if it still holds them.
+    """
+
+    article_id: int
+    content_hash: str
+    old_policy: str | None
+    body_html: str
+    policy: str
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleQuery:
     """One newest-first selection of stored articles (``Store.articles`` arguments), for the
     batched ``Store.articles_many``: empty filters select everything."""

@@ -395,3 +395,60 @@ def test_garbage_collector_paused_during_a_build_and_restored(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_bodies_under_an_older_policy_are_sanitised_once_and_kept(tmp_path: Path) -> None:
+    """Rows stored under an older sanitiser policy (or none) are sanitised while rendering;
+    the build hands them to the store, so the next build (in any process) uses them as they
+    are, and the files do not change."""
+    from feeds.sanitize import POLICY
+    from tests._feeds_helpers import HOSTILE_BODY
+
+    old = [
+        replace(a, body_policy=policy, body_html=HOSTILE_BODY)
+        for a, policy in zip(
+            sample_articles()[:3], (None, "nh3-1-older", "nh3-1-older"), strict=True
+        )
+    ]
+    st = Store.open("sqlite:///" + str(tmp_path / "scraper.db"))
+    try:
+        save_stored(st, old)
+        out = tmp_path / "feeds"
+        first = build_all(st, config(str(out)), now=NOW)
+        assert first.refreshed == 3 and first.refresh_error is None
+        assert "3 stored bodies brought to the current sanitiser policy" in first.summary()
+        stored = st.articles()
+        assert {a.body_policy for a in stored} == {POLICY}
+        assert all("<script" not in a.body_html and "onerror" not in a.body_html for a in stored)
+        before = _files(out)
+        second = build_all(st, config(str(out)), now=NOW)
+        assert second.refreshed == 0 and second.written == ()
+        # the feeds showed the same HTML all along: only the recorded fingerprints move
+        after = _files(out)
+        assert after.pop(".build-state") != before.pop(".build-state")
+        assert after == before
+    finally:
+        st.close()
+    # a source that cannot keep them (the in-memory double) is simply not asked
+    assert build_all(MemoryArticles(old), config(str(tmp_path / "m")), now=NOW).refreshed == 0
+
+
+def test_a_store_failing_to_keep_bodies_does_not_fail_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scraper.errors import StoreError
+
+    def locked(refreshed: Sequence[Any]) -> int:
+        raise StoreError("database error in refresh_bodies: database is locked")
+
+    legacy = [replace(a, body_policy=None) for a in sample_articles()]
+    st = Store.open("sqlite:///" + str(tmp_path / "legacy.db"))
+    try:
+        save_stored(st, legacy)
+        monkeypatch.setattr(st, "refresh_bodies", locked)
+        report = build_all(st, config(str(tmp_path / "feeds")), now=NOW)
+    finally:
+        st.close()
+    assert report.refreshed == 0 and report.refresh_error is not None
+    assert "database is locked" in report.summary() and "next build retries" in report.summary()
+    assert all(f.written for f in report.feeds)

@@ -385,3 +385,44 @@ def test_body_policy_is_stored_and_follows_the_content(
     store.save_article("ipis", edited, upd, url="u", tags=[], now=NOW)  # unsanitised now
     got = store.article(aid)
     assert got is not None and got.body_policy is None
+
+
+def test_refresh_bodies_rewrites_only_rows_still_as_computed(
+    store: Store, make_article: ArticleFactory
+) -> None:
+    """Bodies sanitised again by a feed build are kept, unless the row changed meanwhile;
+    nothing a reader sees as an edit moves (last_changed, change count)."""
+    from scraper.models import BodyRefresh
+
+    ids = []
+    for n, policy in ((1, None), (2, "nh3-1-old"), (3, "nh3-1-old"), (4, "nh3-1-old")):
+        art, dec = make_article(n)
+        art = dataclasses.replace(art, body_policy=policy, body_html=f"<p>raw {n}</p>")
+        ids.append(store.save_article("ipis", art, dec, url=f"u{n}", tags=[], now=NOW))
+    before = {a.id: a for a in store.articles()}
+    wanted = [
+        BodyRefresh(
+            aid, before[aid].content_hash, before[aid].body_policy, f"<p>new {aid}</p>", "P2"
+        )
+        for aid in ids
+    ]
+    # row 3 was re-scraped since (another content hash), row 4 re-sanitised by someone else
+    art, dec = make_article(3, body="Edited.", action=SaveAction.UPDATED, article_id=ids[2])
+    store.save_article("ipis", art, dec, url="u3", tags=[], now=NOW + timedelta(days=1))
+    with store._db.write() as conn:
+        conn.execute(
+            sa.update(store_articles.articles)
+            .where(store_articles.articles.c.id == ids[3])
+            .values(body_policy="P2", body_html="<p>theirs</p>")
+        )
+    assert store.refresh_bodies(wanted) == 2
+    assert store.refresh_bodies([]) == 0
+    after = {a.id: a for a in store.articles()}
+    for aid in ids[:2]:  # NULL and an older policy alike
+        assert (after[aid].body_html, after[aid].body_policy) == (f"<p>new {aid}</p>", "P2")
+        assert after[aid].last_changed == before[aid].last_changed
+        assert after[aid].content_hash == before[aid].content_hash
+    assert after[ids[2]].body_text == "Edited."  # the re-scraped row is left alone
+    assert after[ids[2]].body_html != f"<p>new {ids[2]}</p>"
+    assert after[ids[3]].body_html == "<p>theirs</p>"
+    assert store.refresh_bodies(wanted) == 0  # done once

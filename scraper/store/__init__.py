@@ -24,6 +24,7 @@ from scraper.models import (
     Article,
     ArticleIdentity,
     ArticleQuery,
+    BodyRefresh,
     Decision,
     FetchResult,
     FetchState,
@@ -274,6 +275,12 @@ class Store:
         """:meth:`articles` for each query, in one read transaction; an article selected by
         several queries is read once (the same object in each list)."""
         return _queries.load_many(self._db, queries)
+
+    @_db_errors
+    def refresh_bodies(self, refreshed: Sequence[BodyRefresh]) -> int:
+        """Keep bodies sanitised again under a newer policy (rows that changed meanwhile are
+        left alone); return how many rows were rewritten."""
+        return _articles.refresh_bodies(self._db, refreshed)
 
     @_db_errors
     def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]:

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, delete, func, select, update
+from sqlalchemy import Column, bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from scraper.models import Article, ArticleIdentity, Decision, SaveAction
+from scraper.models import Article, ArticleIdentity, BodyRefresh, Decision, SaveAction
 from scraper.store.engine import Database
 from scraper.store.schema import article_tags, articles
 from scraper.store.types import (
@@ -30,6 +30,7 @@ __all__ = [
     "first_with_hash",
     "identity",
     "minhashes",
+    "refresh_bodies",
     "save_article",
     "simhashes",
 ]
@@ -214,6 +215,39 @@ def save_article(
                 )
         _set_tags(db, conn, article_id, tags)
         return article_id
+
+
+def refresh_bodies(db: Database, refreshed: Sequence[BodyRefresh]) -> int:
+    """Store bodies sanitised again under a newer sanitiser policy; return how many rows.
+
+    A row is rewritten only while it still holds the content hash and policy its new body was
+    computed from (a scrape may have replaced the article meanwhile); nothing else moves:
+    neither ``last_changed`` nor the change count (the text readers see is the same).
+    """
+    if not refreshed:
+        return 0
+    c = articles.c
+    stmt = (
+        update(articles)
+        .where(
+            c.id == bindparam("r_id"),
+            c.content_hash == bindparam("r_hash"),
+            c.body_policy.is_not_distinct_from(bindparam("r_old", type_=c.body_policy.type)),
+        )
+        .values(body_html=bindparam("r_html"), body_policy=bindparam("r_policy"))
+    )
+    done = 0
+    with db.write() as conn:
+        for r in refreshed:  # one statement per row: the rowcount of executemany is not portable
+            values = {
+                "r_id": r.article_id,
+                "r_hash": r.content_hash,
+                "r_old": r.old_policy,
+                "r_html": r.body_html,
+                "r_policy": r.policy,
+            }
+            done += conn.execute(stmt, values).rowcount
+    return done
 
 
 def identity(db: Database, canonical_url: str) -> ArticleIdentity | None:
