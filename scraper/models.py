@@ -21,6 +21,7 @@ __all__ = [
     "FetchStatus",
     "FieldOrigin",
     "FillRates",
+    "SiteIcons",
     "SourceReport",
     "StoredArticle",
 ]
@@ -259,6 +260,7 @@ class ArticleIdentity:
     last_changed: datetime
     change_count: int  # how many times the content counted as changed (churn cap)
     duplicate_of: int | None
+    title: str | None = None  # a new title on the same text is an edit too
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +295,20 @@ class FetchState:
     last_fetched: datetime | None
     lastmod_seen: datetime | None  # the listing's lastmod when we last fetched it
     article_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIcons:
+    """The icons a source's pages name in their head (``scraper.discover.icons``), for its feeds.
+
+    Absolute http(s) URLs, either may be ``None``. ``icon`` is large and square (an
+    apple-touch-icon, or at least 128 px by its ``sizes``): Atom's ``icon`` and JSON Feed's
+    ``icon``. ``favicon`` is the small one (JSON Feed's ``favicon``; Atom's ``icon`` when there
+    is no large one).
+    """
+
+    icon: str | None = None
+    favicon: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -295,6 +295,7 @@ class _SourceRun:
             same_content=same_content,
             minhash_index=self.index.minhash,
             signature=signature,
+            title=article.title,
         )
         tags = _merge_tags(self.source.tags, article.tags)
         article_id = self.store.save_article(

@@ -61,6 +61,20 @@ def test_existing_same_hash_is_unchanged() -> None:
     assert decision.content_hash == HASH
 
 
+def test_a_new_title_on_the_same_text_is_an_update() -> None:
+    """A corrected headline is an edit (it reaches the feeds) under the churn cap; whitespace
+    alone, or a title not found this time, changes nothing."""
+    stored = _identity(title="Iran and the  West")
+    decision = _decide(stored, title="Iran and the West: a correction")
+    assert (decision.action, decision.count_change) == (SaveAction.UPDATED, True)
+    assert decision.content_hash == HASH
+    recent = replace(stored, last_changed=NOW - timedelta(hours=1))
+    assert _decide(recent, title="Iran and the West, again").count_change is False
+    for same in ("Iran and the West", " Iran  and the\nWest ", None, "  "):
+        assert _decide(stored, title=same).action is SaveAction.UNCHANGED
+    assert _decide(_identity(title=None), title="Found at last").action is SaveAction.UPDATED
+
+
 def test_existing_different_hash_is_a_counted_update() -> None:
     decision = _decide(_identity(), content_hash=OTHER_HASH, simhash=0x1235)
     assert decision.action is SaveAction.UPDATED

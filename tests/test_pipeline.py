@@ -337,3 +337,39 @@ async def test_stored_link_loses_tracking_and_tags_merge_ignoring_case(tmp_path:
             (stored,) = store.articles()
     assert stored.url == a.url("/talks?id=7")
     assert stored.tags == ("Geneva", "test")  # sorted by the store, "TEST" folded into "test"
+
+
+async def test_a_corrected_headline_reaches_the_store_and_moves_updated(tmp_path: Path) -> None:
+    """Same text, new title: an edit (the feeds show the new title; Atom ``updated`` moves once
+    the churn interval has passed), not "unchanged". The source's RSS feed tells the known
+    article changed (its date moved), so it is fetched again."""
+    now = [datetime(2025, 7, 10, 8, 0, tzinfo=UTC)]
+
+    def clock() -> datetime:
+        return now[0]
+
+    def feed(day: str) -> str:
+        return (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>A</title>"
+            f"<item><title>Talks</title><link>{a.url('/talks')}</link>"
+            f"<pubDate>{day} Jul 2025 12:00:00 GMT</pubDate></item></channel></rss>"
+        )
+
+    with SiteServer() as a, SiteServer() as b, SiteServer() as c:
+        a.add("/feed", feed("Tue, 01"), content_type="application/rss+xml")
+        a.add("/talks", _article("Talks in Genva", "Dana Example", "2025-07-09", PARAGRAPHS))
+        raw = _config(tmp_path, a, b, c).model_dump()
+        raw["sources"][0]["feeds"] = [a.url("/feed")]
+        config = parse_config(raw)
+        with Store.open(config.database_url) as store:
+            await run_scrape(config, store, config.sources[:1], clock=clock)
+            (before,) = store.articles()
+            a.add("/feed", feed("Sat, 05"), content_type="application/rss+xml")
+            a.add("/talks", _article("Talks in Geneva", "Dana Example", "2025-07-09", PARAGRAPHS))
+            now[0] += timedelta(days=2)
+            (report,) = await run_scrape(config, store, config.sources[:1], clock=clock)
+            (after,) = store.articles()
+    assert before.title == "Talks in Genva" and after.title == "Talks in Geneva"
+    assert after.id == before.id and after.content_hash == before.content_hash
+    assert report.updated == 1 and report.new == 0
+    assert after.last_changed == now[0] > before.last_changed

@@ -2,7 +2,9 @@
 
 Branches, in order:
 
-* **existing, same content hash** -> ``UNCHANGED`` (a re-run announces nothing).
+* **existing, same content hash** -> ``UNCHANGED`` (a re-run announces nothing), unless the
+  page now shows another ``title`` (whitespace aside; a page where none was found this time
+  keeps the stored one): that is an edit like a new text, ``UPDATED`` under the same rules.
 * **existing, hash of another rules version** (``v0:...`` vs ``v1:...``) -> ``UPDATED`` with
   ``count_change=False``: the store re-hashes silently, nobody sees an edit.
 * **existing, different hash** -> ``UPDATED``. The change *counts* (Atom ``updated`` moves,
@@ -67,6 +69,13 @@ def hash_version(content_hash: str) -> str:
     return version if sep else ""
 
 
+def _retitled(stored: str | None, found: str | None) -> bool:
+    """Whether the page's title differs from the stored one (whitespace runs aside)."""
+    if found is None or not found.strip():
+        return False  # not found this time: keep what we have
+    return " ".join(found.split()) != " ".join((stored or "").split())
+
+
 def _counts(existing: ArticleIdentity, now: datetime, interval: timedelta, cap: int) -> bool:
     if existing.change_count >= cap:
         return False
@@ -87,6 +96,7 @@ def decide(
     same_content: int | None = None,
     minhash_index: SignatureIndex | None = None,
     signature: Sequence[int] | None = None,
+    title: str | None = None,
 ) -> Decision:
     """Decide what storing this article means (see the module docstring for the branches).
 
@@ -97,10 +107,11 @@ def decide(
     ``signature`` is the MinHash signature of a short text (``None`` otherwise) and
     ``minhash_index`` the signatures of the stored first copies (``store.minhashes()``);
     ``Decision.minhash`` is the signature to store (``None`` without a SimHash fingerprint).
+    ``title`` is the page's title now (compared with ``existing.title``).
     """
     minhash = None if signature is None or simhash is None else to_db(signature)
     if existing is not None:
-        if existing.content_hash == content_hash:
+        if existing.content_hash == content_hash and not _retitled(existing.title, title):
             return Decision(
                 action=SaveAction.UNCHANGED,
                 canonical_url=canonical_url,

@@ -264,6 +264,7 @@ def identity(db: Database, canonical_url: str) -> ArticleIdentity | None:
                     articles.c.last_changed,
                     articles.c.change_count,
                     articles.c.duplicate_of,
+                    articles.c.title,
                 ).where(articles.c.canonical_url == canonical_url)
             )
             .mappings()
@@ -280,6 +281,7 @@ def identity(db: Database, canonical_url: str) -> ArticleIdentity | None:
         last_changed=row["last_changed"],
         change_count=row["change_count"],
         duplicate_of=row["duplicate_of"],
+        title=row["title"],
     )
 
 
