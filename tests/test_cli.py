@@ -155,3 +155,52 @@ def test_extract_a_blocked_url_reports_blocked(tmp_path: Path) -> None:
     data = json.loads(line)
     assert data["blocked"] is True and data["title"] is None
     assert data["url"].endswith("/cf-challenge")
+
+
+def _site_config(tmp_path: Path, start_url: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'database_url = "sqlite:///{tmp_path}/db/scraper.db"\n'
+        f'data_dir = "{tmp_path}/data"\n'
+        "[fetch]\nper_host_spacing = 0\nretries = 1\nbackoff_base = 0.01\n"
+        f'[feeds]\noutput_dir = "{tmp_path}/feeds"\n'
+        "[[sources]]\n"
+        'id = "local"\nname = "Local Institute"\n'
+        f'homepage = "{start_url}"\ntags = ["test"]\n'
+        f'[sources.listing]\nstart_urls = ["{start_url}"]\nlink_selector = "ul.articles a"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_scrape_builds_the_feeds_and_feeds_check_validates_them(tmp_path: Path) -> None:
+    """``scrape`` rebuilds the feeds after storing (``--no-feeds`` skips it); ``feeds check``
+    says ok for each built feed and exits 1, naming the rule, on a broken one."""
+    from tests.sitesrv import SiteServer, html_page
+
+    body = "".join(
+        f"<p>Paragraph {i} of a long enough analysis of the talks.</p>" for i in range(40)
+    )
+    head = '<meta property="article:published_time" content="2025-07-09T09:00:00+03:30">'
+    with SiteServer() as site:
+        site.add("/list", "<ul class='articles'><li><a href='/talks'>Talks</a></li></ul>")
+        site.add("/talks", html_page("Talks in Geneva", body, head=head))
+        config = str(_site_config(tmp_path, site.url("/list")))
+        runner = CliRunner()
+        skipped = runner.invoke(cli, ["--config", config, "scrape", "--no-feeds"])
+        assert skipped.exit_code == 0, skipped.output
+        assert not (tmp_path / "feeds").exists()
+        scraped = runner.invoke(cli, ["--config", config, "scrape"])
+    assert scraped.exit_code == 0, scraped.output
+    feed = tmp_path / "feeds" / "all.atom"
+    assert "Talks in Geneva" in feed.read_text(encoding="utf-8")
+    assert (tmp_path / "feeds" / "sources" / "local.atom").is_file()
+    checked = runner.invoke(cli, ["--config", config, "feeds", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "ok all.atom" in checked.output and "ok sources/local.atom" in checked.output
+    broken = feed.read_text(encoding="utf-8").replace("<id>", "<x>", 1).replace("</id>", "</x>", 1)
+    feed.write_text(broken, encoding="utf-8")
+    failed = runner.invoke(cli, ["--config", config, "feeds", "check"])
+    assert failed.exit_code == 1
+    assert "invalid all.atom" in failed.output and "exactly one id" in failed.output
+    assert "ok sources/local.atom" in failed.output
