@@ -68,6 +68,9 @@ def test_articles_filters_and_order(store: Store, make_article: ArticleFactory) 
         ({}, "ix_articles_newest"),
         ({"source_ids": ["ipis"]}, "ix_articles_source_newest"),
         ({"tags": ["iran"]}, "ix_articles_newest"),
+        # source, tag and filtered feeds read near-duplicates too
+        ({"source_ids": ["ipis"], "include_duplicates": True}, "ix_articles_source_newest"),
+        ({"tags": ["iran"], "include_duplicates": True}, "ix_articles_newest"),
     ],
 )
 def test_newest_first_reads_an_index_in_order(
