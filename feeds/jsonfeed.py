@@ -5,6 +5,10 @@ Same entries, ids and dates as the Atom twin (see ``feeds.model``); the bytes ar
 same bytes as ``json.dumps(doc, ensure_ascii=False, separators=(",", ":"))`` (a test holds it
 to that) at several times the speed, and an item is encoded once per build however many feeds
 it is in.
+
+Icons: JSON Feed's ``favicon`` is the spec's small icon, its ``icon`` (meant large, 512x512
+suggested) the spec's ``icon`` unless that is the small one too (Atom's ``icon`` falls back to
+it when the site names no large one; see ``feeds.plan``).
 """
 
 from __future__ import annotations
@@ -86,8 +90,10 @@ def render_json_entries(
         doc["feed_url"] = spec.json_url
     if spec.subtitle:
         doc["description"] = spec.subtitle
-    if spec.icon:
+    if spec.icon and spec.icon != spec.favicon:
         doc["icon"] = spec.icon
+    if spec.favicon:
+        doc["favicon"] = spec.favicon
     doc["authors"] = [{"name": spec.author}]
     if spec.language:
         doc["language"] = spec.language

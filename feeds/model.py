@@ -69,8 +69,10 @@ class FeedSpec:
 
     ``kind``/``key`` name it (``("source", "csis")``, ``("all", "all")``...). ``self_url`` is
     where the Atom file is served, ``json_url`` where its JSON Feed twin is (if any),
-    ``alternate_url`` a web page about it. ``icon`` is an absolute URL or ``None``; ``author``
-    is the feed-level author, used by readers for entries without one (we always give one).
+    ``alternate_url`` a web page about it. ``icon`` is an absolute URL or ``None``; ``favicon``
+    the small icon a source's site names (JSON Feed's ``favicon``; see ``feeds.plan``) or
+    ``None``; ``author`` is the feed-level author, used by readers for entries without one (we
+    always give one).
     Every feed but ``all`` may show near-duplicates, linked to their first copy (which ones:
     ``feeds.plan``).
     """
@@ -85,6 +87,7 @@ class FeedSpec:
     author: str = GENERATOR_NAME
     language: str | None = None
     json_url: str | None = None
+    favicon: str | None = None
 
     @property
     def id(self) -> str:

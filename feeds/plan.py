@@ -10,22 +10,28 @@ Near-duplicates (``duplicate_of`` set): ``all`` leaves them out; a source feed s
 a tag or filtered feed shows one unless its first copy belongs to that feed too (a CSIS
 republication of a Valdai piece is news in the ``us`` tag feed, not in ``russia`` when the
 Valdai original is there).
+
+Icons: a source feed shows the config's ``icon`` (in Atom and as JSON Feed's ``icon``), else
+the icons found on the source's pages (:class:`~scraper.models.SiteIcons`, when the store keeps
+them: :class:`IconSource`): Atom's ``icon`` is the large one, else the small one; the small one
+is also JSON Feed's ``favicon``. The other feeds have no single source and show no icon.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from feeds.model import DEFAULT_BASE_URL, FeedKind, FeedSpec
 from scraper.config import Config
-from scraper.models import ArticleQuery, StoredArticle
+from scraper.models import ArticleQuery, SiteIcons, StoredArticle
 
 __all__ = [
     "ArticleSource",
+    "IconSource",
     "PlannedFeed",
     "base_url",
     "keyword_match",
@@ -49,6 +55,17 @@ class ArticleSource(Protocol):
     def articles_many(self, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]: ...
 
     def articles_by_id(self, ids: Iterable[int]) -> dict[int, StoredArticle]: ...
+
+
+@runtime_checkable
+class IconSource(Protocol):
+    """A store that keeps the icons found on each source's pages (``scraper.store.Store``);
+    a store without them (the in-memory doubles) gives feeds only the config's icons."""
+
+    def source_icons(self) -> Mapping[str, SiteIcons]: ...
+
+
+_NO_ICONS = SiteIcons()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +115,7 @@ def _spec(
     title: str,
     subtitle: str,
     icon: str | None = None,
+    favicon: str | None = None,
     language: str | None = None,
 ) -> FeedSpec:
     base = base_url(config)
@@ -110,6 +128,7 @@ def _spec(
         json_url=f"{base}/feeds/{rel}.json" if config.feeds.json_feed else None,
         alternate_url=f"{base}/feeds/",
         icon=icon,
+        favicon=favicon,
         author=config.feeds.title,
         language=language,
     )
@@ -187,6 +206,7 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
     n = config.feeds.max_entries
     title = config.feeds.title
     json_on = config.feeds.json_feed
+    icons = store.source_icons() if isinstance(store, IconSource) else {}
     wanted: list[tuple[FeedSpec, str, ArticleQuery | _Selection]] = [
         (
             _spec(
@@ -203,6 +223,8 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
     ]
     for src in config.sources:
         rel = f"sources/{src.id}"
+        # the config's icon wins over those found on the site (and replaces both)
+        site = icons.get(src.id, _NO_ICONS) if src.icon is None else _NO_ICONS
         spec = _spec(
             config,
             "source",
@@ -210,7 +232,8 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
             rel=rel,
             title=f"{src.name} ({title})",
             subtitle=f"Articles from {src.name}, {src.homepage}",
-            icon=src.icon,
+            icon=src.icon or site.icon or site.favicon,
+            favicon=site.favicon,
             language=src.language or None,
         )
         wanted.append((spec, rel, ArticleQuery((src.id,), include_duplicates=True, limit=n)))

@@ -3,7 +3,9 @@
 The I/O edge that ties the pure stages together. One failing source never stops a run: its
 errors are counted (:class:`scraper.tally.Tally`) into its :class:`SourceReport` and the other
 sources go on. Each article is saved in its own transaction, so a crash leaves a consistent
-database.
+database. The site's icons (for its feeds) are read from the head of the first HTML page of a
+run that names any, listing pages first, and kept once the run ends; no request is made for
+them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from feeds.sanitize import POLICY as SANITIZER_POLICY
 from feeds.sanitize import sanitize_html
 from scraper import dedup
 from scraper.config import Config, SourceConfig
-from scraper.discover import discover
+from scraper.discover import discover, site_icons
 from scraper.extract import extract
 from scraper.fetch import Fetcher
 from scraper.models import (
@@ -29,6 +31,7 @@ from scraper.models import (
     FetchState,
     FetchStatus,
     SaveAction,
+    SiteIcons,
     SourceReport,
 )
 from scraper.store import Store
@@ -116,12 +119,18 @@ class _ConditionalFetcher:
     """
 
     def __init__(
-        self, fetcher: Fetcher, store: Store, source_id: str, clock: Callable[[], datetime]
+        self,
+        fetcher: Fetcher,
+        store: Store,
+        source_id: str,
+        clock: Callable[[], datetime],
+        on_html: Callable[[FetchResult], None],
     ) -> None:
         self._fetcher = fetcher
         self._store = store
         self._source_id = source_id
         self._clock = clock
+        self._on_html = on_html  # each HTML page fetched (the site's icons are read from it)
         self.not_modified = 0
 
     async def fetch(
@@ -135,6 +144,8 @@ class _ConditionalFetcher:
             accept=accept,
         )
         if result.status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
+            if result.ok and accept == "html":
+                self._on_html(result)
             self.not_modified += result.status is FetchStatus.NOT_MODIFIED
             kept = replace(result, text="", content=b"")
             self._store.record_fetch(
@@ -163,12 +174,15 @@ class _SourceRun:
         self.progress = progress
         self.clock = clock
         self.tally = Tally()
+        self.icons: SiteIcons | None = None
 
     async def run(self, options: RunOptions) -> SourceReport:
         started = self.clock()
         self.progress.source_started(self.source.id)
         try:
             await self._run(options, started)
+            if self.icons is not None:
+                self.store.set_source_icons(self.source.id, self.icons)
         except Exception as e:  # one failing source never stops a run
             log.exception("source %s failed", self.source.id)
             self.tally.error(f"{type(e).__name__}: {e}")
@@ -178,7 +192,9 @@ class _SourceRun:
 
     async def _run(self, options: RunOptions, started: datetime) -> None:
         known = self.store.known_urls(self.source.id)
-        listing_fetcher = _ConditionalFetcher(self.fetcher, self.store, self.source.id, self.clock)
+        listing_fetcher = _ConditionalFetcher(
+            self.fetcher, self.store, self.source.id, self.clock, self._look_for_icons
+        )
         found = await discover(
             self.source,
             listing_fetcher,
@@ -203,6 +219,11 @@ class _SourceRun:
         self.progress.links_found(self.source.id, len(links))
         states = self.store.fetch_states([link.url for link in links])
         await asyncio.gather(*(self._article(link, states.get(link.url)) for link in links))
+
+    def _look_for_icons(self, page: FetchResult) -> None:
+        """The site's icons from this HTML page's head, until a page of the run names any."""
+        if self.icons is None:
+            self.icons = site_icons(page.text, page.final_url)
 
     async def _article(self, link: ArticleLink, state: FetchState | None) -> None:
         outcome = "error"
@@ -260,6 +281,7 @@ class _SourceRun:
                 self.source.id, blocked, lastmod=link.lastmod, article_id=None, now=now
             )
             return "blocked"
+        self._look_for_icons(result)
         self.tally.count_fields(article)
         # The store keeps sanitised HTML only (no scripts, handlers, relative URLs).
         article = replace(

@@ -210,6 +210,29 @@ def test_icon_language_and_fallback_author() -> None:
     assert parsed.entries[0].author == "IPIS"
 
 
+@pytest.mark.parametrize(
+    ("icons", "expected"),
+    [
+        # found on the site, large and small: each in its own member
+        ({"icon": "https://x.example/apple.png", "favicon": "https://x.example/f.png"},
+         {"icon": "https://x.example/apple.png", "favicon": "https://x.example/f.png"}),
+        # only a small one (Atom's icon falls back to it): never JSON Feed's large icon
+        ({"icon": "https://x.example/f.png", "favicon": "https://x.example/f.png"},
+         {"favicon": "https://x.example/f.png"}),
+        # the config's icon (no favicon) stays JSON Feed's icon, as before
+        ({"icon": "https://cdn.example/logo.png"}, {"icon": "https://cdn.example/logo.png"}),
+        ({}, {}),
+    ],
+)  # fmt: skip
+def test_json_feed_icon_is_large_and_favicon_small(
+    icons: dict[str, str], expected: dict[str, str]
+) -> None:
+    doc = json.loads(
+        render_json_feed(spec("source", "x", **icons), [], source_names=NAMES, now=NOW)
+    )
+    assert {k: doc[k] for k in ("icon", "favicon") if k in doc} == expected
+
+
 def test_missing_title_and_body_html_fall_back() -> None:
     a = article(11, title="", body_html="", body_text="First para.\n\nSecond <para>.")
     parsed = check_feed(render(spec(), [a]))

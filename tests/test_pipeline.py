@@ -8,17 +8,20 @@ The article bodies below are hand-written for these tests.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from feeds.publish import build_all
 from feeds.sanitize import POLICY as SANITIZER_POLICY
 from scraper.config import Config, parse_config
-from scraper.models import SourceReport
+from scraper.models import SiteIcons, SourceReport
 from scraper.pipeline import RunOptions, run_scrape
 from scraper.store import Store
+from tests._feeds_helpers import check_feed
 from tests.sitesrv import SiteServer, html_page
 
 PARAGRAPHS = [
@@ -373,3 +376,69 @@ async def test_a_corrected_headline_reaches_the_store_and_moves_updated(tmp_path
     assert after.id == before.id and after.content_hash == before.content_hash
     assert report.updated == 1 and report.new == 0
     assert after.last_changed == now[0] > before.last_changed
+
+
+ICON_LINKS = (
+    '<link rel="icon" href="/static/fav.png" sizes="32x32">'
+    '<link rel="apple-touch-icon" href="/static/apple-touch-icon.png" sizes="180x180">'
+)
+
+
+async def test_site_icons_reach_the_source_feeds(tmp_path: Path) -> None:
+    """a names its icons on its listing page, c only a favicon on its article pages, b none;
+    the feeds show them (Atom ``icon``, JSON Feed ``icon``/``favicon``) and a config ``icon``
+    wins over them. No request is made for an icon."""
+    with SiteServer() as a, SiteServer() as b, SiteServer() as c:
+        a.add("/list", _listing(["/talks"]).replace("<html>", f"<html><head>{ICON_LINKS}</head>"))
+        a.add("/talks", _article("Talks in Geneva", "Dana Example", "2025-07-09", PARAGRAPHS))
+        b.add("/list", _listing([]))
+        c.add("/list", _listing(["/brief"]))
+        fav = '<link rel="shortcut icon" href="/static/fav.ico">'
+        brief = _article("Sanctions relief", "Dana Example", "2025-07-10", PARAGRAPHS[:2][::-1])
+        c.add("/brief", brief.replace("<head>", "<head>" + fav, 1))
+        raw = _config(tmp_path, a, b, c).model_dump()
+        raw["feeds"]["output_dir"] = str(tmp_path / "feeds")
+        config = parse_config(raw)
+        out = Path(config.feeds.output_dir)
+        with Store.open(config.database_url) as store:
+            await run_scrape(config, store, config.sources)
+            assert store.source_icons() == {
+                "a": SiteIcons(
+                    icon=a.url("/static/apple-touch-icon.png"), favicon=a.url("/static/fav.png")
+                ),
+                "c": SiteIcons(favicon=c.url("/static/fav.ico")),
+            }
+            assert not [p for srv in (a, c) for p in srv.paths() if "/static/" in p]
+            build_all(store, config, now=datetime.now(UTC))
+            atom_a = check_feed((out / "sources/a.atom").read_bytes())
+            assert atom_a.feed.icon == a.url("/static/apple-touch-icon.png")
+            json_a = json.loads((out / "sources/a.json").read_bytes())
+            assert (json_a["icon"], json_a["favicon"]) == (
+                a.url("/static/apple-touch-icon.png"),
+                a.url("/static/fav.png"),
+            )
+            # only a small icon: Atom shows it, JSON Feed as its favicon but not as the large icon
+            assert check_feed((out / "sources/c.atom").read_bytes()).feed.icon == c.url(
+                "/static/fav.ico"
+            )
+            json_c = json.loads((out / "sources/c.json").read_bytes())
+            assert "icon" not in json_c and json_c["favicon"] == c.url("/static/fav.ico")
+            for name in ("sources/b", "all", "tags/test"):
+                assert "icon" not in check_feed((out / f"{name}.atom").read_bytes()).feed
+                doc = json.loads((out / f"{name}.json").read_bytes())
+                assert "icon" not in doc and "favicon" not in doc
+
+            # a run whose pages name no icon keeps the stored ones
+            a.add("/list", _listing(["/talks"]))
+            await run_scrape(config, store, config.sources[:1])
+            assert store.source_icons()["a"].icon == a.url("/static/apple-touch-icon.png")
+
+            # the config's icon wins over the site's, in both formats
+            raw["sources"][0]["icon"] = "https://cdn.example.org/a-logo.png"
+            config = parse_config(raw)
+            build_all(store, config, now=datetime.now(UTC))
+            atom_a = check_feed((out / "sources/a.atom").read_bytes())
+            assert atom_a.feed.icon == "https://cdn.example.org/a-logo.png"
+            json_a = json.loads((out / "sources/a.json").read_bytes())
+            assert json_a["icon"] == "https://cdn.example.org/a-logo.png"
+            assert "favicon" not in json_a

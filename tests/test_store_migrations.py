@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from scraper.config import SourceConfig
 from scraper.errors import StoreError
+from scraper.models import SiteIcons
 from scraper.store import Store, migrations, schema
 from scraper.store.engine import Database
 from scraper.store.migrations import LATEST_VERSION, MIGRATIONS, Migration, current_version, migrate
@@ -146,6 +147,31 @@ def test_upgrade_to_9_puts_undated_articles_in_feed_order(db_url: str) -> None:
     try:
         assert [a.id for a in store.articles(limit=1)] == [undated]  # first seen NOW
         assert [a.id for a in store.articles(source_ids=["ipis"])] == [undated, dated]
+    finally:
+        store.close()
+
+
+def test_upgrade_to_10_adds_source_icons(db_url: str) -> None:
+    """Sources from before migration 10 have no icons until a run finds them."""
+    db = Database.from_url(db_url)
+    assert migrate(db, target=9) == 9
+    with db.write() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO sources (id, name, active, consecutive_failures) "
+                "VALUES ('rand', 'RAND', :t, 0)"
+            ),
+            {"t": True},
+        )
+    db.dispose()
+    store = Store.open(db_url)
+    try:
+        assert store.source_icons() == {}
+        icons = SiteIcons(icon="https://rand.example/a.png", favicon="https://rand.example/f.ico")
+        assert store.set_source_icons("rand", icons)
+        assert store.source_icons() == {"rand": icons}
+        s = store.source_state("rand")
+        assert s is not None and s.name == "RAND"
     finally:
         store.close()
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
 from scraper.config import SourceConfig
-from scraper.models import FetchResult, FetchStatus, FillRates, SourceReport
+from scraper.models import FetchResult, FetchStatus, FillRates, SiteIcons, SourceReport
 from scraper.store import Store
 from tests.conftest import NOW, ArticleFactory
 
@@ -244,3 +245,48 @@ def test_known_urls(store: Store, make_article: ArticleFactory) -> None:
     )
     assert base + "a" in store.known_urls("ipis")
     assert store.known_urls("nobody") == {}
+
+
+def test_source_icons_are_kept_and_written_only_when_changed(store: Store) -> None:
+    store.sync_sources([_src("ipis", "IPIS"), _src("csis", "CSIS")], NOW)
+    assert store.source_icons() == {}
+    found = SiteIcons(
+        icon="https://ipis.example.org/apple.png", favicon="https://ipis.example.org/f.ico"
+    )
+    assert store.set_source_icons("ipis", found) is True
+    assert store.set_source_icons("ipis", found) is False  # the same again: nothing written
+    assert store.source_icons() == {"ipis": found}
+    # a site that drops its large icon: both columns follow the page
+    small = SiteIcons(favicon="https://ipis.example.org/f.ico")
+    assert store.set_source_icons("ipis", small) is True
+    assert store.set_source_icons("ipis", small) is False
+    # a source not seen before gets its row (as record_run does); its health is untouched
+    assert store.set_source_icons("rand", SiteIcons(icon="https://rand.example.org/i.png"))
+    assert store.source_icons() == {
+        "ipis": small,
+        "rand": SiteIcons(icon="https://rand.example.org/i.png"),
+    }
+    rand = store.source_state("rand")
+    assert rand is not None and rand.consecutive_failures == 0 and rand.last_run is None
+    # syncing the config (rename) keeps the icons
+    store.sync_sources([_src("ipis", "Institute IPIS")], NOW)
+    assert store.source_icons()["ipis"] == small
+
+
+def test_unchanged_source_icons_take_no_write_transaction(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = SiteIcons(favicon="https://ipis.example.org/f.ico")
+    store.set_source_icons("ipis", found)
+    writes: list[int] = []
+    real_write = store._db.write
+
+    def counting_write() -> Any:
+        writes.append(1)
+        return real_write()
+
+    monkeypatch.setattr(store._db, "write", counting_write)
+    assert store.set_source_icons("ipis", found) is False
+    assert writes == []
+    assert store.set_source_icons("ipis", SiteIcons(icon="https://ipis.example.org/a.png"))
+    assert writes == [1]

@@ -29,6 +29,7 @@ from scraper.models import (
     FetchResult,
     FetchState,
     LedgerRow,
+    SiteIcons,
     SourceReport,
     SourceState,
     StoredArticle,
@@ -154,6 +155,17 @@ class Store:
     def set_next_run(self, source_id: str, when: datetime | None) -> None:
         """Set or clear when the source is due next."""
         _runs.set_next_run(self._db, source_id, when)
+
+    @_db_errors
+    def set_source_icons(self, source_id: str, icons: SiteIcons) -> bool:
+        """Keep the icons found on the source's pages (written only when they changed);
+        ``True`` if the stored ones changed."""
+        return _runs.set_source_icons(self._db, source_id, icons)
+
+    @_db_errors
+    def source_icons(self) -> dict[str, SiteIcons]:
+        """The stored icons of every source that has any, by source id (feeds show them)."""
+        return _runs.source_icons(self._db)
 
     @_db_errors
     def record_run(

@@ -58,7 +58,8 @@ class Migration:
 
 _frozen = MetaData(naming_convention=schema.metadata.naming_convention)
 
-# ``sources`` as migration 1 created it (migration 2 adds next_run, flags, last_report).
+# ``sources`` as migration 1 created it (migration 2 adds next_run, flags, last_report;
+# migration 10 icon, favicon).
 _SOURCES_V1 = Table(
     "sources",
     _frozen,
@@ -213,6 +214,12 @@ def _v9_sort_key(conn: Connection) -> None:
             index.create(conn)
 
 
+def _v10_source_icons(conn: Connection) -> None:
+    """``sources.icon``/``favicon``: the icons a source's pages name, shown by its feeds."""
+    for name in ("icon", "favicon"):
+        _add_column(conn, schema.sources, name)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ingest: sources, articles, tags, fetch state, runs", _v1_ingest),
     Migration(2, "service: source schedule, flags, last report; locks", _v2_service),
@@ -234,6 +241,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         9,
         "feeds: articles.sort_utc (published, else first seen) and newest-first indexes on it",
         _v9_sort_key,
+    ),
+    Migration(
+        10,
+        "feeds: sources.icon, sources.favicon (the icons a source's pages name)",
+        _v10_source_icons,
     ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,4 +1,4 @@
-"""Sources (health and schedule) and the per-source run history."""
+"""Sources (health, schedule, icons) and the per-source run history."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from scraper.config import SourceConfig
-from scraper.models import FillRates, SourceReport, SourceState
+from scraper.models import FillRates, SiteIcons, SourceReport, SourceState
 from scraper.store.engine import Database
 from scraper.store.schema import articles, runs, sources
 from scraper.store.types import ensure_aware
@@ -21,6 +21,8 @@ __all__ = [
     "report_from_json",
     "report_to_json",
     "set_next_run",
+    "set_source_icons",
+    "source_icons",
     "source_state",
     "source_states",
     "sync_sources",
@@ -157,6 +159,43 @@ def set_next_run(db: Database, source_id: str, when: datetime | None) -> None:
     with db.write() as conn:
         _ensure_source(conn, db, source_id, None)
         conn.execute(update(sources).where(sources.c.id == source_id).values(next_run=when))
+
+
+def set_source_icons(db: Database, source_id: str, icons: SiteIcons) -> bool:
+    """Keep the icons found on the source's pages; ``True`` if that changed the stored ones.
+
+    Written only when they differ from the stored ones (a read first, so an unchanged icon,
+    the usual case after every run, takes no write transaction).
+    """
+    wanted = (icons.icon, icons.favicon)
+    with db.read() as conn:
+        row = conn.execute(
+            select(sources.c.icon, sources.c.favicon).where(sources.c.id == source_id)
+        ).one_or_none()
+    if row is not None and tuple(row) == wanted:
+        return False
+    with db.write() as conn:
+        _ensure_source(conn, db, source_id, None)
+        c = sources.c
+        changed = conn.execute(
+            update(sources)
+            .where(
+                c.id == source_id,
+                or_(c.icon.is_distinct_from(icons.icon), c.favicon.is_distinct_from(icons.favicon)),
+            )
+            .values(icon=icons.icon, favicon=icons.favicon)
+        )
+    return bool(changed.rowcount)
+
+
+def source_icons(db: Database) -> dict[str, SiteIcons]:
+    """The stored icons of every source that has any, by source id."""
+    c = sources.c
+    with db.read() as conn:
+        rows = conn.execute(
+            select(c.id, c.icon, c.favicon).where(or_(c.icon.is_not(None), c.favicon.is_not(None)))
+        ).all()
+    return {r.id: SiteIcons(icon=r.icon, favicon=r.favicon) for r in rows}
 
 
 def _error_line(report: SourceReport) -> str:

@@ -72,6 +72,10 @@ sources = Table(
     Column("next_run", UTCDateTime, nullable=True),
     Column("flags", JSONText, nullable=True),
     Column("last_report", JSONText, nullable=True),
+    # added by migration 10: the icons the source's pages name (see scraper.discover.icons),
+    # for its feeds; absolute http(s) URLs, NULL until a run finds one
+    Column("icon", Text, nullable=True),  # large: apple-touch-icon or >= 128 px
+    Column("favicon", Text, nullable=True),  # small
 )
 
 articles = Table(
