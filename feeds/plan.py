@@ -78,9 +78,27 @@ class PlannedFeed:
     articles: list[StoredArticle]
 
 
+_LOCAL_HOSTS = frozenset({"", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost"})
+
+
 def base_url(config: Config) -> str:
-    """The public base URL without a trailing slash (``http://localhost:8080`` when unset)."""
-    return (config.serve.public_base_url or DEFAULT_BASE_URL).rstrip("/")
+    """The public base URL without a trailing slash.
+
+    Unset: where ``scraper serve`` listens by the config, for a reader on the same machine
+    or network: ``http://localhost:<serve.port>`` when it listens on a wildcard or loopback
+    address (``http://localhost:8080``, :data:`~feeds.model.DEFAULT_BASE_URL`, by default),
+    else ``http://<serve.host>:<serve.port>``.
+    """
+    if config.serve.public_base_url:
+        return config.serve.public_base_url.rstrip("/")
+    host = config.serve.host.strip()
+    if host in _LOCAL_HOSTS:
+        if config.serve.port == 8080:
+            return DEFAULT_BASE_URL
+        host = "localhost"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{config.serve.port}"
 
 
 def keyword_match(article: StoredArticle, keywords: Sequence[str]) -> bool:

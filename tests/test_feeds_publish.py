@@ -179,14 +179,25 @@ def test_stale_feeds_removed_and_json_optional(tmp_path: Path) -> None:
     assert not [x for x in all_feed.feed.links if x.get("type") == "application/feed+json"]
 
 
-def test_default_base_url_when_none_configured(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("serve", "self_url"),
+    [
+        ({}, "http://localhost:8080/feeds/all.atom"),
+        ({"host": "0.0.0.0", "port": 9000}, "http://localhost:9000/feeds/all.atom"),
+        ({"host": "192.0.2.7", "port": 80}, "http://192.0.2.7:80/feeds/all.atom"),
+        ({"host": "2001:db8::7", "port": 8080}, "http://[2001:db8::7]:8080/feeds/all.atom"),
+    ],
+)
+def test_default_base_url_is_where_serve_listens(
+    tmp_path: Path, serve: dict[str, Any], self_url: str
+) -> None:
+    """Without ``public_base_url`` the links point where ``scraper serve`` listens."""
     cfg = config(str(tmp_path))
-    cfg = cfg.model_copy(update={"serve": cfg.serve.model_copy(update={"public_base_url": None})})
+    changes = {"public_base_url": None, **serve}
+    cfg = cfg.model_copy(update={"serve": cfg.serve.model_copy(update=changes)})
     build_all(MemoryArticles(sample_articles()), cfg, now=NOW)
     parsed = check_feed((tmp_path / "all.atom").read_bytes())
-    assert {x.href for x in parsed.feed.links if x.rel == "self"} == {
-        "http://localhost:8080/feeds/all.atom"
-    }
+    assert {x.href for x in parsed.feed.links if x.rel == "self"} == {self_url}
 
 
 def test_keyword_filter_is_case_insensitive_whole_word(tmp_path: Path) -> None:
