@@ -172,6 +172,12 @@ class _Selection:
         )
 
 
+def _headroom(limit: int) -> int:
+    """How many candidates to read for a tag or filtered feed of ``limit`` entries: a few
+    more, so that near-duplicates left out rarely make a second read necessary."""
+    return limit + max(8, limit // 16)
+
+
 def _select(
     store: ArticleSource,
     selection: _Selection,
@@ -183,12 +189,12 @@ def _select(
     A near-duplicate is left out when its first copy belongs to the feed too (it is shown, as
     in source feeds, when the first copy is from a source or about a topic the feed does not
     follow). Sources and tags are filtered by the store, keywords here. ``first`` is the
-    store's answer for the newest ``limit`` (read in :func:`plan_feeds`'s batch); when
-    keywords or left-out duplicates leave fewer than ``limit``, growing windows of the newest
-    candidates (4x each time) are read, so a rare keyword does not load the whole database at
-    once and a common one stops early.
+    store's answer for the newest :func:`_headroom` candidates (read in :func:`plan_feeds`'s
+    batch). When they leave fewer than ``limit``, a larger window of the newest candidates is
+    read: 4x for keywords, so a rare keyword does not load the whole database at once and a
+    common one stops early; twice the shortfall more for left-out duplicates.
     """
-    window = limit if first is not None else 2 * limit
+    window = _headroom(limit) if first is not None else 2 * limit
     candidates = first
     while True:
         if candidates is None:
@@ -211,7 +217,10 @@ def _select(
         ]
         if len(kept) >= limit or len(candidates) < window:
             return kept[:limit]
-        window *= 4
+        if selection.keywords:
+            window *= 4
+        else:
+            window += max(8, 2 * (limit - len(kept)))
         candidates = None
 
 
@@ -283,7 +292,7 @@ def plan_feeds(store: ArticleSource, config: Config) -> list[PlannedFeed]:
         wanted.append((spec, rel, selection))
     # one batch for what the store can select alone: every feed but those with keywords
     batched = [
-        w if isinstance(w, ArticleQuery) else w.query(n)
+        w if isinstance(w, ArticleQuery) else w.query(_headroom(n))
         for _, _, w in wanted
         if isinstance(w, ArticleQuery) or not w.keywords
     ]

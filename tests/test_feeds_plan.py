@@ -1,4 +1,5 @@
-"""feeds.plan: which icons each feed shows, and that a newly found icon re-renders only its feed.
+"""feeds.plan: which icons each feed shows, that a newly found icon re-renders only its feed,
+and that tag feeds leaving out near-duplicates still hold the newest N.
 
 The articles and config are those of ``tests._feeds_helpers`` (IPIS has an ``icon`` in the
 config, CSIS and KAS do not); the icons are what a run would have found on invented sites.
@@ -8,12 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from feeds.plan import IconSource, PlannedFeed, plan_feeds
 from feeds.publish import build_all
-from scraper.models import SiteIcons, StoredArticle
+from scraper.models import ArticleQuery, SiteIcons, StoredArticle
 from scraper.store import Store
-from tests._feeds_helpers import NOW, MemoryArticles, config, sample_articles, save_stored
+from tests._feeds_helpers import (
+    NOW,
+    MemoryArticles,
+    article,
+    config,
+    sample_articles,
+    save_stored,
+)
 
 FOUND = {
     "ipis": SiteIcons(icon="https://ipis.example/apple.png", favicon="https://ipis.example/f.png"),
@@ -91,3 +102,44 @@ def test_a_newly_found_icon_re_renders_only_its_feed(tmp_path: Path) -> None:
         # an icon found for IPIS, whose config names one, changes nothing either
         assert store.set_source_icons("ipis", FOUND["ipis"])
         assert build_all(store, cfg, now=NOW).written == ()
+
+
+class CountingArticles(MemoryArticles):
+    """The in-memory store, counting the single reads a build makes besides its batch."""
+
+    def __init__(self, articles: Sequence[StoredArticle]) -> None:
+        super().__init__(articles)
+        self.reads: list[tuple[object, object]] = []  # (tags, limit)
+        self._batch = False
+
+    def articles(self, **query: Any) -> list[StoredArticle]:
+        if not self._batch:
+            self.reads.append((query.get("tags"), query.get("limit")))
+        return super().articles(**query)
+
+    def articles_many(self, queries: Sequence[ArticleQuery]) -> list[list[StoredArticle]]:
+        self._batch = True
+        try:
+            return super().articles_many(queries)
+        finally:
+            self._batch = False
+
+
+@pytest.mark.parametrize(("every", "extra_reads"), [(20, 0), (2, 1)])
+def test_a_tag_feed_leaving_out_duplicates_still_holds_the_newest_n(
+    tmp_path: Path, every: int, extra_reads: int
+) -> None:
+    """Near-duplicates whose first copy is in the tag feed are left out and the next newest
+    take their place: a few spare candidates in the batch cover the usual share of copies
+    (no second read), a second, larger read covers a source full of them."""
+    arts: list[StoredArticle] = []
+    for i in range(1, 61):
+        copy_of = i - 1 if i % every == 0 else None
+        arts.append(article(i, tags=("iran",), duplicate_of=copy_of))
+    source = CountingArticles(arts)
+    plans = _by_path(plan_feeds(source, config(str(tmp_path), max_entries=10)))
+    held = plans["tags/iran.atom"].articles
+    assert len(held) == 10 and all(a.duplicate_of is None for a in held)
+    newest_first = [a for a in sorted(arts, key=lambda a: a.id, reverse=True) if not a.duplicate_of]
+    assert [a.id for a in held] == [a.id for a in newest_first[:10]]
+    assert len([r for r in source.reads if r[0] == ("iran",)]) == extra_reads
