@@ -143,3 +143,36 @@ async def test_digest_goes_out_once_per_period_as_the_ledger_says(
         assert sent() == 4
         periods = sorted({(r.period, r.state) for r in store.ledger_rows()})
     assert periods == [("2025-W28", "sent"), ("2025-W29", "sent")]
+
+
+async def test_a_build_that_cannot_keep_refreshed_bodies_is_logged_not_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service's feed job: the feeds are built; the store refusing the refreshed bodies
+    is one warning event (the next build tries again)."""
+    import logging
+
+    from feeds.publish import BodyStore
+    from scraper.errors import StoreError
+    from scraper.metrics import ServiceMetrics
+    from scraper.service import jobs
+    from tests._feeds_helpers import config as feeds_config
+    from tests._feeds_helpers import replace, sample_articles, save_stored
+
+    def locked(refreshed: object) -> int:
+        raise StoreError("database error in refresh_bodies: database is locked")
+
+    config = feeds_config(str(tmp_path / "feeds"))
+    with Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
+        save_stored(store, [replace(a, body_policy=None) for a in sample_articles()])
+        assert isinstance(store, BodyStore)
+        monkeypatch.setattr(store, "refresh_bodies", locked)
+        metrics = ServiceMetrics()
+        with caplog.at_level(logging.INFO):
+            report = await jobs.build_feeds(store, config, metrics, datetime.now(UTC))
+    assert report is not None and report.written and report.refreshed == 0
+    events = {r.getMessage(): r for r in caplog.records}
+    assert "feeds.built" in events
+    warning = events["feeds.bodies_not_refreshed"]
+    assert warning.levelno == logging.WARNING
+    assert "database is locked" in str(warning.__dict__["fields"]["error"])

@@ -141,8 +141,11 @@ async def build_feeds(
         feeds=len(report.feeds),
         written=len(report.written),
         removed=len(report.removed),
+        refreshed=report.refreshed,
         seconds=round(time.monotonic() - began, 3),
     )
+    if report.refresh_error:  # the feeds are fine; the next build tries again
+        event("feeds.bodies_not_refreshed", logging.WARNING, error=report.refresh_error)
     return report
 
 
