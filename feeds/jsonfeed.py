@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from feeds.model import (
+    GENERATOR_URI,
     TAG_SCHEME,
     EntryView,
     FeedSpec,
@@ -28,10 +29,18 @@ from feeds.model import (
 )
 from scraper.models import StoredArticle
 
-__all__ = ["JSON_FEED_MEDIA_TYPE", "JSON_FEED_VERSION", "render_json_entries", "render_json_feed"]
+__all__ = [
+    "JSON_FEED_MEDIA_TYPE",
+    "JSON_FEED_VERSION",
+    "SOURCE_EXTENSION_ABOUT",
+    "render_json_entries",
+    "render_json_feed",
+]
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 JSON_FEED_MEDIA_TYPE = "application/feed+json"
+# where the items' ``_source`` extension is described (the README's section of that name)
+SOURCE_EXTENSION_ABOUT = f"{GENERATOR_URI}#json-feed-_source-extension"
 
 
 def render_json_feed(
@@ -67,7 +76,10 @@ def _item(entry: EntryView) -> dict[str, Any]:
         item["language"] = entry.language
     if entry.related_url:
         item["external_url"] = entry.related_url
-    item["_source"] = {"id": entry.source_id, "name": entry.source_name}
+    # an extension object (JSON Feed 1.1: its name starts with "_", "about" says where it is
+    # described): the institute the item comes from
+    item["_source"] = {"about": SOURCE_EXTENSION_ABOUT, "id": entry.source_id}
+    item["_source"]["name"] = entry.source_name
     if entry.source_url:
         item["_source"]["url"] = entry.source_url
     return item
