@@ -32,7 +32,6 @@ from scraper.dedup.urls import without_tracking
 from scraper.models import StoredArticle
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "EMPTY_FEED_UPDATED",
     "GENERATOR_NAME",
     "GENERATOR_URI",
@@ -51,7 +50,6 @@ __all__ = [
 
 FeedKind = Literal["all", "source", "tag", "filtered"]
 
-DEFAULT_BASE_URL = "http://localhost:8080"
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR_NAME = "thinktank-digest"
 GENERATOR_URI = "https://github.com/thinktank-digest/thinktank-digest"

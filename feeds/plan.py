@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from feeds.model import DEFAULT_BASE_URL, FeedKind, FeedSpec
+from feeds.model import FeedKind, FeedSpec
 from scraper.config import Config
 from scraper.models import ArticleQuery, SiteIcons, StoredArticle
 
@@ -86,15 +86,13 @@ def base_url(config: Config) -> str:
 
     Unset: where ``scraper serve`` listens by the config, for a reader on the same machine
     or network: ``http://localhost:<serve.port>`` when it listens on a wildcard or loopback
-    address (``http://localhost:8080``, :data:`~feeds.model.DEFAULT_BASE_URL`, by default),
+    address (``http://localhost:8080`` by default),
     else ``http://<serve.host>:<serve.port>``.
     """
     if config.serve.public_base_url:
         return config.serve.public_base_url.rstrip("/")
     host = config.serve.host.strip()
     if host in _LOCAL_HOSTS:
-        if config.serve.port == 8080:
-            return DEFAULT_BASE_URL
         host = "localhost"
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"

@@ -319,7 +319,7 @@ class _SourceRun:
             signature=signature,
             title=article.title,
         )
-        tags = _merge_tags(self.source.tags, article.tags)
+        tags = (*self.source.tags, *article.tags)  # the store keeps each once, ignoring case
         article_id = self.store.save_article(
             self.source.id,
             article,
@@ -342,15 +342,6 @@ class _SourceRun:
             self.source.id, result, lastmod=link.lastmod, article_id=article_id, now=now
         )
         return decision.action.value
-
-
-def _merge_tags(configured: Sequence[str], found: Sequence[str]) -> tuple[str, ...]:
-    """The source's tags from the config, then the page's own keywords, each once ignoring
-    case (a page's "Russia" is the config's "russia", which names the tag feed)."""
-    out: dict[str, str] = {}
-    for tag in (*configured, *found):
-        out.setdefault(tag.strip().casefold(), tag.strip())
-    return tuple(t for t in out.values() if t)
 
 
 def build_index(store: Store) -> DedupIndex:

@@ -225,6 +225,10 @@ def test_unchanged_only_syncs_tags(store: Store, make_article: ArticleFactory) -
     assert got.title == "Kept"
     assert got.last_changed == NOW
     assert got.tags == ("b", "c")
+    # each tag once ignoring case, the first spelling kept (config tags come first)
+    store.save_article("ipis", art2, dec2, url="u", tags=["c", "C", " B ", "b", "Iran"], now=later)
+    got = store.article(aid)
+    assert got is not None and set(got.tags) == {"B", "Iran", "c"}
 
 
 def test_updated_for_a_vanished_row_inserts(store: Store, make_article: ArticleFactory) -> None:

@@ -45,13 +45,15 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
-    """Stripped, non-empty, first occurrence kept."""
-    seen: dict[str, None] = {}
+    """Stripped, non-empty, each once ignoring case, the first spelling kept (the pipeline
+    puts the source's config tags first, so a page's "Russia" is the config's "russia", which
+    names the tag feed)."""
+    seen: dict[str, str] = {}
     for tag in tags:
         t = tag.strip()
         if t:
-            seen.setdefault(t, None)
-    return list(seen)
+            seen.setdefault(t.casefold(), t)
+    return list(seen.values())
 
 
 def _content_values(
