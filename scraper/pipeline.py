@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, Protocol
@@ -37,7 +37,7 @@ from scraper.models import (
 from scraper.store import Store
 from scraper.tally import Tally
 
-__all__ = ["NullProgress", "Progress", "RunOptions", "run_scrape", "scrape_source"]
+__all__ = ["NullProgress", "Progress", "RunOptions", "run_scrape", "scrape_source", "tag_names"]
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +166,10 @@ class _SourceRun:
         index: DedupIndex,
         progress: Progress,
         clock: Callable[[], datetime],
+        tag_names: Mapping[str, str],
     ) -> None:
         self.source = source
+        self.tag_names = tag_names  # folded -> the config's spelling
         self.store = store
         self.fetcher = fetcher
         self.index = index
@@ -319,7 +321,10 @@ class _SourceRun:
             signature=signature,
             title=article.title,
         )
-        tags = (*self.source.tags, *article.tags)  # the store keeps each once, ignoring case
+        # the page's own keywords in the config's spelling when a source names them ("Russia"
+        # is tagged "russia" and so reaches tags/russia); the store keeps each once
+        found = (self.tag_names.get(t.strip().casefold(), t) for t in article.tags)
+        tags = (*self.source.tags, *found)
         article_id = self.store.save_article(
             self.source.id,
             article,
@@ -355,6 +360,21 @@ def build_index(store: Store) -> DedupIndex:
     return DedupIndex(simhash=simhash, minhash=minhash)
 
 
+def tag_names(config: Config) -> dict[str, str]:
+    """Every tag the config's sources name (they name the tag feeds), by its case-folded form,
+    in its first spelling: a page keyword is stored under it."""
+    return _spellings(config.sources)
+
+
+def _spellings(sources: Sequence[SourceConfig]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for src in sources:
+        for tag in src.tags:
+            if tag.strip():
+                names.setdefault(tag.strip().casefold(), tag.strip())
+    return names
+
+
 async def scrape_source(
     source: SourceConfig,
     *,
@@ -364,8 +384,13 @@ async def scrape_source(
     options: RunOptions = RunOptions(),
     progress: Progress | None = None,
     clock: Callable[[], datetime] = _utcnow,
+    tag_names: Mapping[str, str] | None = None,
 ) -> SourceReport:
-    """Run one source and record its report (and health) in the store."""
+    """Run one source and record its report (and health) in the store.
+
+    ``tag_names`` (:func:`tag_names`) spells the tags of the config; without it, those of
+    ``source``.
+    """
     run = _SourceRun(
         source,
         store=store,
@@ -373,6 +398,7 @@ async def scrape_source(
         index=index,
         progress=progress or NullProgress(),
         clock=clock,
+        tag_names=tag_names if tag_names is not None else _spellings([source]),
     )
     report = await run.run(options)
     store.record_run(report, success=report.ok)
@@ -392,6 +418,7 @@ async def run_scrape(
     """Scrape ``sources`` concurrently (the fetcher bounds requests globally and per host)."""
     store.sync_sources(config.sources, clock())
     index = build_index(store)
+    names = tag_names(config)
     own_fetcher = fetcher is None
     active = fetcher or Fetcher(config.fetch)
     try:
@@ -405,6 +432,7 @@ async def run_scrape(
                     options=options,
                     progress=progress,
                     clock=clock,
+                    tag_names=names,
                 )
                 for src in sources
             )

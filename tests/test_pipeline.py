@@ -325,21 +325,26 @@ async def test_trailing_slash_rule_makes_one_article_of_two_urls(tmp_path: Path)
 
 async def test_stored_link_loses_tracking_and_tags_merge_ignoring_case(tmp_path: Path) -> None:
     """A listing link from a newsletter keeps its click tracking only until the store: the
-    stored (and published) link has none; a page keyword "TEST" is the config's tag "test"."""
+    stored (and published) link has none. Page keywords take the config's spelling of a tag
+    any source names ("TEST" is this source's "test", "RUSSIA" another source's "russia", so
+    the article reaches tags/russia); others are kept as the page writes them."""
     with SiteServer() as a, SiteServer() as b, SiteServer() as c:
         a.add("/list", _listing(["/talks?utm_source=newsletter&id=7&fbclid=XYZ"]))
         page = _article("Talks in Geneva", "Dana Example", "2025-07-09", PARAGRAPHS)
-        keywords = '<meta property="article:tag" content="TEST"><meta property="article:tag" '
-        keywords += 'content="Geneva">'
+        keywords = "".join(
+            f'<meta property="article:tag" content="{k}">' for k in ("TEST", "Geneva", "RUSSIA")
+        )
         a.add("/talks", page.replace("<head>", "<head>" + keywords, 1))
         for srv in (b, c):
             srv.add("/list", _listing([]))
-        config = _config(tmp_path, a, b, c)
+        raw = _config(tmp_path, a, b, c).model_dump()
+        raw["sources"][2]["tags"] = ["russia"]
+        config = parse_config(raw)
         with Store.open(config.database_url) as store:
             await run_scrape(config, store, config.sources[:1])
             (stored,) = store.articles()
     assert stored.url == a.url("/talks?id=7")
-    assert stored.tags == ("Geneva", "test")  # sorted by the store, "TEST" folded into "test"
+    assert set(stored.tags) == {"test", "Geneva", "russia"}
 
 
 async def test_a_corrected_headline_reaches_the_store_and_moves_updated(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from scraper.fetch import Fetcher
 from scraper.logs import event
 from scraper.metrics import ServiceMetrics
 from scraper.models import SaveAction, SourceReport
-from scraper.pipeline import DedupIndex, scrape_source
+from scraper.pipeline import DedupIndex, scrape_source, tag_names
 from scraper.scheduling import digest_needed, next_run_after, parse_schedule, schedule_for
 from scraper.store import SENDING_STALE_AFTER, Store
 
@@ -88,6 +88,7 @@ async def scrape(
             index=index,
             progress=Progress(metrics),
             clock=clock,
+            tag_names=tag_names(config),
         )
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
