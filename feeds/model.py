@@ -304,7 +304,7 @@ def _entry(
         content = _text_to_html(article.body_text)
     related_url = related_title = None
     if original is not None:
-        related_url = _iri(without_tracking(original.url.strip() or original.canonical_url))
+        related_url = _link(original)
         related_title = _line(original.title) or related_url
         first_source = _line(source_names.get(original.source_id)) or original.source_id
         note = (
@@ -354,10 +354,10 @@ def feed_entries(
 
     Near-duplicates (``duplicate_of`` set) are left out of the ``all`` feed, and of a tag or
     filtered feed that holds their first copy too; elsewhere they carry a link to their first
-    copy when ``originals`` has it. Two articles with the same
-    canonical URL give one entry (the first in order). ``memo`` (article id -> entry) lets one
-    build prepare an article once for all the feeds it appears in; share it only between calls
-    with the same articles, ``source_names``, ``source_links`` and ``originals``.
+    copy when ``originals`` has it. Two articles with the same canonical URL give one entry
+    (the first in order). ``memo`` (article id -> entry) lets one build prepare an article once
+    for all the feeds it appears in; share it only between calls with the same articles,
+    ``source_names``, ``source_links`` and ``originals``.
     """
     links = source_links or {}
     firsts = originals or {}
