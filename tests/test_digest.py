@@ -199,6 +199,22 @@ def test_selection_window_duplicates_grouping_and_order() -> None:
     assert groups[1].source_url == "https://csis.example.org"
 
 
+def test_digest_links_are_the_pages_as_fetched_without_tracking() -> None:
+    """The canonical URL is an identity key (http upgraded to https, query sorted): a mail
+    links to the page as fetched, its click tracking removed."""
+    start, end = period_bounds("2025-W28", "Europe/Berlin")
+    fetched = "http://old.example.org/a/1?b=2&a=1&utm_campaign=x"
+    arts = [art(1, url=fetched, canonical_url="https://old.example.org/a/1?a=1&b=2")]
+    groups = select_items(
+        arts,
+        SubscriberConfig(email="x@example.org"),
+        sources={s.id: s for s in config().sources},
+        period=(start, end),
+        max_per_source=3,
+    )
+    assert [i.url for g in groups for i in g.items] == ["http://old.example.org/a/1?b=2&a=1"]
+
+
 def test_filters_sources_tags_keywords_language() -> None:
     arts = [
         art(1, title="Uranium enrichment in Natanz"),
