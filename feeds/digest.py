@@ -25,9 +25,9 @@ from typing import Any
 import jinja2
 import nh3
 
+from feeds.model import article_link
 from feeds.period import period_bounds
 from scraper.config import Config, SourceConfig, SubscriberConfig
-from scraper.dedup.urls import without_tracking
 from scraper.errors import MailError
 from scraper.health import SourceHealth
 from scraper.models import DigestItem, StoredArticle
@@ -247,9 +247,7 @@ def _item(article: StoredArticle, source_name: str) -> DigestItem:
         source_id=article.source_id,
         source_name=source_name,
         title=_clean_text(article.title) or article.canonical_url,
-        # the page as fetched, without click tracking (the canonical URL is an identity key:
-        # it upgrades http to https, which a site serving only http does not answer)
-        url=without_tracking(article.url.strip()) or article.canonical_url,
+        url=article_link(article),  # as the feeds link it
         authors=tuple(a for a in (_clean_text(x) for x in article.authors) if a),
         published=article.published,
         summary=summarize(article),

@@ -78,10 +78,10 @@ def _item(entry: EntryView) -> dict[str, Any]:
         item["external_url"] = entry.related_url
     # an extension object (JSON Feed 1.1: its name starts with "_", "about" says where it is
     # described): the institute the item comes from
-    item["_source"] = {"about": SOURCE_EXTENSION_ABOUT, "id": entry.source_id}
-    item["_source"]["name"] = entry.source_name
+    source = {"about": SOURCE_EXTENSION_ABOUT, "id": entry.source_id, "name": entry.source_name}
     if entry.source_url:
-        item["_source"]["url"] = entry.source_url
+        source["url"] = entry.source_url
+    item["_source"] = source
     return item
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "EntryView",
     "FeedKind",
     "FeedSpec",
+    "article_link",
     "entry_id",
     "feed_entries",
     "feed_updated",
@@ -225,12 +226,16 @@ def _sanitized(body_html: str, base_url: str) -> str:
     return SANITIZE_CACHE.get(body_html, base_url)
 
 
-def _link(article: StoredArticle) -> str:
-    """The entry's link: the page as fetched (not the identity key), without click tracking.
+def article_link(article: StoredArticle) -> str:
+    """Where feeds and mails link an article: the page as fetched (not the identity key, which
+    upgrades http to https and sorts the query), without click-tracking parameters."""
+    return without_tracking(article.url.strip() or article.canonical_url)
 
-    Also the base URL the stored HTML is sanitised against.
-    """
-    return _iri(without_tracking(article.url.strip() or article.canonical_url))
+
+def _link(article: StoredArticle) -> str:
+    """The entry's link (:func:`article_link` as an IRI); also the base URL the stored HTML is
+    sanitised against."""
+    return _iri(article_link(article))
 
 
 def stored_body(article: StoredArticle) -> str | None:

@@ -196,10 +196,9 @@ def _select(
     candidates = first
     while True:
         if candidates is None:
-            q = selection.query(window)
             candidates = store.articles(
-                source_ids=q.source_ids or None,
-                tags=q.tags or None,
+                source_ids=selection.sources or None,
+                tags=selection.tags or None,
                 include_duplicates=True,
                 limit=window,
             )
