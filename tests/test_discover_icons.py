@@ -9,6 +9,8 @@ mistakes the parser must survive (data: URIs, a ``mask-icon``, non-square sizes,
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scraper.discover import site_icons
 from scraper.models import SiteIcons
@@ -134,3 +136,28 @@ def test_page_without_icons_or_head() -> None:
     assert site_icons("<link rel=icon href=/f.ico><p>text", PAGE) == SiteIcons(
         favicon="https://www.example.org/f.ico"
     )
+
+
+_ATTR = st.sampled_from(["rel", "href", "sizes", "type", "REL"])
+_VALUE = st.one_of(
+    st.sampled_from(["icon", "apple-touch-icon", "shortcut icon", "16x16 any 99999x99999", "/"]),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(_ATTR, _VALUE, max_size=4), max_size=5), st.text(max_size=30))
+def test_any_head_gives_icons_or_none_and_never_raises(
+    links: list[dict[str, str]], base: str
+) -> None:
+    """The scraper reads icons from every listing page it fetches: a page it cannot make
+    sense of must give ``None`` or http(s) URLs, never an exception that would cost the page."""
+    tags = "".join(
+        "<link " + " ".join(f'{k}="{v.replace(chr(34), "")}"' for k, v in attrs.items()) + ">"
+        for attrs in links
+    )
+    for page_url in (PAGE, base):
+        found = site_icons(_page(f'<base href="{base}">' + tags), page_url)
+        if found is not None:
+            urls = [u for u in (found.icon, found.favicon) if u is not None]
+            assert urls and all(u.startswith(("http://", "https://")) for u in urls)
